@@ -1,0 +1,47 @@
+/** @jest-config-loader esbuild-register */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from 'jest';
+
+/*
+ * Tests compile with the same swc settings as the rest of the project: type-graphql needs
+ * legacy decorators and decorator metadata ("Unable to infer GraphQL type" without them).
+ * The settings are read from .swcrc here rather than by @swc/jest itself, which looks for
+ * it in the working directory and would silently lose them when jest runs from elsewhere.
+ * Types are checked by `tsc --noEmit`, not here.
+ */
+const { $schema: _schema, ...swcOptions } = JSON.parse(readFileSync(join(__dirname, '.swcrc'), 'utf8')) as Record<string, unknown>;
+const transform: Config['transform'] = {
+  '^.+\\.ts$': ['@swc/jest', { ...swcOptions, swcrc: false }],
+};
+
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  clearMocks: true,
+} satisfies Config;
+
+const config: Config = {
+  // Provisions one Redis for the whole run (and only when integration tests are selected).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // A global option in Jest (projects cannot set their own); unit tests finish in milliseconds anyway.
+  testTimeout: 20_000,
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/contracts/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/setup-integration.ts'],
+    },
+  ],
+};
+
+export default config;

@@ -1,0 +1,186 @@
+import 'reflect-metadata';
+import { createServer, type Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import pino, { type Logger } from 'pino';
+import { AuthResolver } from './auth/auth.resolver';
+import { AuthService } from './auth/auth.service';
+import { PasswordHasher } from './auth/password-hasher';
+import type { Config } from './config';
+import type { GraphQLContext } from './graphql/context';
+import { createContextBuilder } from './graphql/context-builder';
+import { createErrorFormatter, serviceUnavailableStatusPlugin } from './graphql/error-formatting';
+import { installGraphiQL } from './graphql/graphiql';
+import { buildAppSchema } from './graphql/schema';
+import { SessionResolver } from './session/session.resolver';
+import { SessionService } from './session/session.service';
+import { sessionCookieName } from './session/session-transport';
+import { systemClock, type Clock } from './shared/clock';
+import type { Store } from './shared/store';
+import { UserResolver } from './user/user.resolver';
+import { UserService } from './user/user.service';
+
+export const GRAPHQL_PATH = '/graphql';
+/** Larger JSON bodies are refused with 413 before any parsing work. */
+export const MAX_REQUEST_BODY = '100kb';
+
+export interface AppDependencies {
+  store: Store;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface App {
+  /** Not listening yet: main.ts (or a test, on port 0) decides where. */
+  httpServer: Server;
+  express: express.Express;
+  services: { auth: AuthService; sessions: SessionService; users: UserService; passwords: PasswordHasher };
+  /** Stops Apollo (draining in-flight requests) and closes the HTTP server. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: builds every service from the config and the store. Never listens. */
+export async function createApp(config: Config, dependencies: AppDependencies): Promise<App> {
+  const clock = dependencies.clock ?? systemClock;
+  const logger = dependencies.logger ?? pino({ level: 'silent' });
+  const { store } = dependencies;
+
+  const passwords = new PasswordHasher(config.passwords.bcryptCost);
+  const sessions = new SessionService(
+    store.sessions,
+    {
+      secrets: config.session.secrets,
+      idleTtlSeconds: config.session.idleTtlSeconds,
+      absoluteTtlSeconds: config.session.absoluteTtlSeconds,
+      maxSessionsPerUser: config.session.maxSessionsPerUser,
+    },
+    clock,
+    logger,
+  );
+  const users = new UserService(store.users, logger);
+  const auth = new AuthService(store.users, sessions, passwords, clock, logger);
+
+  const resolvers = new Map<Function, object>([
+    [AuthResolver, new AuthResolver(auth)],
+    [SessionResolver, new SessionResolver(sessions, users)],
+    [UserResolver, new UserResolver(users, sessions)],
+  ]);
+  const schema = await buildAppSchema({ container: { get: (resolverClass) => resolvers.get(resolverClass) } });
+
+  const app = express();
+  const httpServer = createServer(app);
+  const production = config.environment === 'production';
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: !production,
+    hideSchemaDetailsFromClientErrors: production,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      serviceUnavailableStatusPlugin,
+    ],
+  });
+  await apollo.start();
+  await passwords.warmUp();
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.http.trustProxy);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await store.checkHealth();
+      res.json({ status: 'ready', store: store.kind });
+    } catch {
+      res.status(503).json({ status: 'unavailable', reason: 'session store unreachable', store: store.kind });
+    }
+  });
+
+  const graphql = express.Router();
+  graphql.use(noStore);
+  if (config.http.corsOrigins.length > 0) graphql.use(GRAPHQL_PATH, corsFor(config.http.corsOrigins));
+  if (config.http.graphiqlEnabled) installGraphiQL(graphql, GRAPHQL_PATH);
+  graphql.post(GRAPHQL_PATH, requireJsonBody);
+  graphql.use(
+    GRAPHQL_PATH,
+    express.json({ limit: MAX_REQUEST_BODY }),
+    expressMiddleware(apollo, {
+      context: createContextBuilder(sessions, { name: sessionCookieName(config.session.cookieSecure), secure: config.session.cookieSecure }, clock),
+    }),
+  );
+  app.use(graphql);
+  app.use(notFound);
+  app.use(createHttpErrorHandler(logger));
+
+  return {
+    httpServer,
+    express: app,
+    services: { auth, sessions, users, passwords },
+    stop: async () => {
+      await apollo.stop();
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
+
+const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
+
+/**
+ * CSRF: a browser sends a cross-site `text/plain`, form or multipart POST without a
+ * preflight, so only JSON is accepted (and Apollo's own CSRF check covers GET).
+ */
+const requireJsonBody: RequestHandler = (req, res, next) => {
+  if (req.is('application/json')) return next();
+  res.status(415).json(errorBody('POST /graphql accepts only Content-Type: application/json.', 'BAD_REQUEST'));
+};
+
+function corsFor(origins: readonly string[]): RequestHandler {
+  const allowed = new Set(origins);
+  return cors({
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    credentials: true,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    maxAge: 600,
+  });
+}
+
+const notFound: RequestHandler = (_req, res) => {
+  res.status(404).json(errorBody('Not found.', 'NOT_FOUND'));
+};
+
+/** Body-parser and other HTTP-level failures as JSON with their 4xx status; anything else masked. */
+function createHttpErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: { status?: number; statusCode?: number; type?: string; expose?: boolean }, _req, res, _next) => {
+    const status = error.status ?? error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const message =
+        error.type === 'entity.too.large'
+          ? `Request body is larger than ${MAX_REQUEST_BODY}.`
+          : error.type === 'entity.parse.failed'
+            ? 'Request body is not valid JSON.'
+            : 'Bad request.';
+      res.status(status).json(errorBody(message, 'BAD_REQUEST'));
+      return;
+    }
+    logger.error({ err: error }, 'unhandled HTTP error');
+    res.status(500).json(errorBody('Internal server error.', 'INTERNAL_SERVER_ERROR'));
+  };
+}
+
+function errorBody(message: string, code: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}

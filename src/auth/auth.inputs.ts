@@ -1,0 +1,38 @@
+import { Field, InputType } from 'type-graphql';
+import { SessionTransport } from '../session/session.store';
+
+@InputType()
+export class SignUpInput {
+  @Field()
+  email!: string;
+
+  @Field({ description: 'At least 10 characters, at most 128 bytes, not the email.' })
+  password!: string;
+
+  @Field(() => String, { nullable: true, description: 'Defaults to the part of the email before the @.' })
+  displayName?: string | null;
+
+  @Field(() => SessionTransport, { nullable: true, defaultValue: SessionTransport.COOKIE })
+  transport?: SessionTransport | null;
+}
+
+@InputType()
+export class LoginInput {
+  @Field()
+  email!: string;
+
+  @Field()
+  password!: string;
+
+  @Field(() => SessionTransport, { nullable: true, defaultValue: SessionTransport.COOKIE })
+  transport?: SessionTransport | null;
+}
+
+@InputType()
+export class ChangePasswordInput {
+  @Field()
+  currentPassword!: string;
+
+  @Field()
+  newPassword!: string;
+}

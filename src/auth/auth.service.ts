@@ -1,0 +1,120 @@
+import type { Logger } from 'pino';
+import type { ClientInfo, SessionService, Viewer } from '../session/session.service';
+import type { SessionRecord, SessionTransport } from '../session/session.store';
+import type { Clock } from '../shared/clock';
+import { badUserInput, INVALID_CREDENTIALS_MESSAGE, unauthenticated } from '../shared/errors';
+import { newId } from '../shared/ids';
+import { Role } from '../user/role';
+import type { UserRecord, UserStore } from '../user/user.store';
+import { cleanDisplayName, emailProblem, passwordProblem } from './credentials-policy';
+import type { PasswordHasher } from './password-hasher';
+
+export interface SignUpRequest {
+  email: string;
+  password: string;
+  displayName?: string | null;
+  transport: SessionTransport;
+}
+
+export interface LoginRequest {
+  email: string;
+  password: string;
+  transport: SessionTransport;
+}
+
+export interface SignedIn {
+  user: UserRecord;
+  session: SessionRecord;
+  /** The bearer token; the caller decides whether it goes in a cookie or the response body. */
+  token: string;
+}
+
+/** Proving who you are: sign-up, login, logout and password change. */
+export class AuthService {
+  constructor(
+    private readonly users: UserStore,
+    private readonly sessions: SessionService,
+    private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Creates the user and signs them in. A session presented with the request is ended
+   * first: re-authentication replaces it.
+   */
+  async signUp(request: SignUpRequest, client: ClientInfo, presented: Viewer | null): Promise<SignedIn> {
+    const email = request.email.trim();
+    const emailIssue = emailProblem(email);
+    if (emailIssue) throw badUserInput(emailIssue, 'email');
+    const passwordIssue = passwordProblem(request.password, email);
+    if (passwordIssue) throw badUserInput(passwordIssue, 'password');
+    const displayName = request.displayName == null ? defaultDisplayName(email) : cleanDisplayName(request.displayName);
+    if (displayName === null) throw badUserInput('Display name must be 1 to 64 printable characters.', 'displayName');
+
+    const user: UserRecord = {
+      id: newId(),
+      email,
+      displayName,
+      roles: [Role.USER],
+      passwordHash: await this.hasher.hash(request.password),
+      createdAt: this.clock.now(),
+    };
+    if ((await this.users.createUser(user)) === 'email_taken') {
+      throw badUserInput('An account with this email already exists.', 'email');
+    }
+    this.logger.info({ userId: user.id }, 'user signed up');
+    return this.signIn(user, request.transport, client, presented);
+  }
+
+  /** Checks the credentials (same error and about the same time for unknown email and wrong password). */
+  async login(request: LoginRequest, client: ClientInfo, presented: Viewer | null): Promise<SignedIn> {
+    const user = await this.users.findUserByEmail(request.email);
+    const valid = user
+      ? await this.hasher.verify(request.password, user.passwordHash)
+      : await this.hasher.verifyAgainstDummy(request.password);
+    if (!user || !valid) {
+      this.logger.info({ userId: user?.id ?? null }, 'login failed');
+      throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
+    }
+    return this.signIn(user, request.transport, client, presented);
+  }
+
+  /** Ends the viewer's session; false when there was none. */
+  async logout(viewer: Viewer | null): Promise<boolean> {
+    if (!viewer) return false;
+    return this.sessions.revokeSession(viewer.user.id, viewer.session.id, 'logout');
+  }
+
+  /**
+   * Verifies the current password, stores the new one and, in the same atomic step, ends
+   * every other session of the user; the current one stays signed in.
+   */
+  async changePassword(viewer: Viewer, currentPassword: string, newPassword: string): Promise<number> {
+    if (!(await this.hasher.verify(currentPassword, viewer.user.passwordHash))) {
+      throw badUserInput('Current password is incorrect.', 'currentPassword');
+    }
+    const passwordIssue = passwordProblem(newPassword, viewer.user.email);
+    if (passwordIssue) throw badUserInput(passwordIssue, 'newPassword');
+    const passwordHash = await this.hasher.hash(newPassword);
+    const ended = await this.users.replacePasswordHash(viewer.user.id, passwordHash, viewer.session.id);
+    if (ended === null) throw unauthenticated();
+    this.logger.info({ userId: viewer.user.id, endedSessions: ended, reason: 'password_change' }, 'password changed');
+    return ended;
+  }
+
+  private async signIn(
+    user: UserRecord,
+    transport: SessionTransport,
+    client: ClientInfo,
+    presented: Viewer | null,
+  ): Promise<SignedIn> {
+    if (presented) await this.sessions.revokeSession(presented.user.id, presented.session.id, 'replaced_by_login');
+    const { session, token } = await this.sessions.startSession(user.id, transport, client);
+    return { user, session, token };
+  }
+}
+
+function defaultDisplayName(email: string): string {
+  return cleanDisplayName(email.slice(0, email.lastIndexOf('@'))) ?? 'user';
+}

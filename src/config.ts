@@ -1,0 +1,279 @@
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseDurationSeconds } from './shared/duration';
+
+export type Environment = 'development' | 'production' | 'test';
+
+export interface HostAndPort {
+  host: string;
+  port: number;
+}
+
+/** Where sessions and users live; `memory` keeps them in this process only. */
+export type StoreConfig =
+  | { kind: 'memory' }
+  | { kind: 'redis'; url: string }
+  | { kind: 'cluster'; nodes: HostAndPort[]; credentialsUrl?: string }
+  | { kind: 'sentinel'; sentinels: HostAndPort[]; masterName: string; credentialsUrl?: string };
+
+/** Express's `trust proxy` setting: off, on, a hop count, or a list of trusted addresses. */
+export type TrustProxySetting = boolean | number | string[];
+
+export interface Config {
+  environment: Environment;
+  http: {
+    port: number;
+    host: string;
+    trustProxy: TrustProxySetting;
+    corsOrigins: string[];
+    graphiqlEnabled: boolean;
+  };
+  store: StoreConfig;
+  session: {
+    /** The first signs new tokens; every one verifies. */
+    secrets: string[];
+    /** True when no SESSION_SECRETS was given and a random one was made for this process. */
+    secretsGenerated: boolean;
+    idleTtlSeconds: number;
+    absoluteTtlSeconds: number;
+    maxSessionsPerUser: number;
+    cookieSecure: boolean;
+  };
+  passwords: { bcryptCost: number };
+  logLevel: string;
+}
+
+/** Every problem with the environment at once, one per variable, never echoing secret values. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+const MIN_SECRET_LENGTH = 32;
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Ctx = z.core.$RefinementCtx<string | undefined>;
+
+function fail(ctx: Ctx, value: string | undefined, message: string): never {
+  ctx.issues.push({ code: 'custom', message, input: value });
+  return z.NEVER as never;
+}
+
+/** An optional variable: empty counts as unset. */
+function variable<T>(parse: (value: string, ctx: Ctx) => T) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): T | undefined => {
+      const value = raw?.trim();
+      return value ? parse(value, ctx) : undefined;
+    });
+}
+
+function integerIn(min: number, max: number) {
+  return variable((value, ctx) => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < min || number > max) {
+      return fail(ctx, value, `must be a whole number from ${min} to ${max} (got "${value}")`);
+    }
+    return number;
+  });
+}
+
+const boolean = variable((value, ctx) => {
+  const normalized = value.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  return fail(ctx, value, `must be true or false (got "${value}")`);
+});
+
+const duration = variable((value, ctx) => {
+  const seconds = parseDurationSeconds(value);
+  return seconds ?? fail(ctx, value, `must be a duration like 90s, 15m, 12h or 7d (got "${value}")`);
+});
+
+const hostAndPortList = variable((value, ctx) => {
+  const entries = value.split(',').map((entry) => entry.trim());
+  const parsed: HostAndPort[] = [];
+  for (const entry of entries) {
+    const match = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65_535) {
+      return fail(ctx, value, `must be a comma-separated list of host:port (bad entry "${entry}")`);
+    }
+    parsed.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return parsed;
+});
+
+const redisUrl = variable((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(ctx, undefined, 'must be a redis:// or rediss:// URL');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    return fail(ctx, undefined, `must use redis:// or rediss:// (got ${url.protocol}//)`);
+  }
+  if (!url.hostname) return fail(ctx, undefined, 'must name a host');
+  const database = url.pathname.replace(/^\//, '');
+  if (database !== '' && !/^\d{1,2}$/.test(database)) {
+    return fail(ctx, undefined, `must have a numeric database in its path (got "/${database}")`);
+  }
+  return value;
+});
+
+const secretList = variable((value, ctx) => {
+  const secrets = value.split(',').map((secret) => secret.trim());
+  const short = secrets.filter((secret) => secret.length < MIN_SECRET_LENGTH).length;
+  if (short > 0) {
+    // Never echo the secrets themselves: only how many are wrong.
+    return fail(ctx, undefined, `every secret must be at least ${MIN_SECRET_LENGTH} characters (${short} of ${secrets.length} too short)`);
+  }
+  return secrets;
+});
+
+const originList = variable((value, ctx) => {
+  const origins = value.split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      return fail(ctx, value, `must list exact origins like https://app.example.com (bad entry "${origin}")`);
+    }
+  }
+  return origins;
+});
+
+const trustProxy = variable((value, ctx): TrustProxySetting => {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address, prefix, ...rest] = entry.split('/');
+    const validAddress = TRUST_PROXY_NAMES.has(entry) || (isIP(address ?? '') !== 0 && rest.length === 0);
+    const validPrefix = prefix === undefined || /^\d{1,3}$/.test(prefix);
+    if (!validAddress || !validPrefix) {
+      return fail(ctx, value, `must be true, false, a hop count, or addresses/subnets (bad entry "${entry}")`);
+    }
+  }
+  return entries;
+});
+
+const environmentSchema = z.object({
+  NODE_ENV: variable((value, ctx): Environment => {
+    if (value === 'development' || value === 'production' || value === 'test') return value;
+    return fail(ctx, value, `must be development, production or test (got "${value}")`);
+  }),
+  PORT: integerIn(0, 65_535),
+  HOST: variable((value) => value),
+  REDIS_URL: redisUrl,
+  REDIS_CLUSTER_NODES: hostAndPortList,
+  REDIS_SENTINELS: hostAndPortList,
+  REDIS_SENTINEL_NAME: variable((value) => value),
+  SESSION_SECRETS: secretList,
+  SESSION_IDLE_TTL: duration,
+  SESSION_ABSOLUTE_TTL: duration,
+  BCRYPT_COST: integerIn(4, 31),
+  SESSION_MAX_PER_USER: integerIn(1, 10_000),
+  CORS_ORIGINS: originList,
+  TRUST_PROXY: trustProxy,
+  COOKIE_SECURE: boolean,
+  GRAPHIQL: boolean,
+  LOG_LEVEL: variable((value, ctx) => {
+    if ((LOG_LEVELS as readonly string[]).includes(value)) return value;
+    return fail(ctx, value, `must be one of ${LOG_LEVELS.join(', ')}`);
+  }),
+});
+
+type ParsedEnvironment = z.output<typeof environmentSchema>;
+
+/**
+ * Reads the contract's environment variables into a frozen Config. Every bad variable is
+ * reported at once (ConfigError.problems), so the server never starts half-configured.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const result = environmentSchema.safeParse(env);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+  const parsed: Partial<ParsedEnvironment> = result.success ? result.data : {};
+  const failed = new Set(result.success ? [] : result.error.issues.map((issue) => String(issue.path[0])));
+  problems.push(...crossVariableProblems(parsed, failed));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(buildConfig(parsed as ParsedEnvironment));
+}
+
+function crossVariableProblems(parsed: Partial<ParsedEnvironment>, failed: Set<string>): string[] {
+  const problems: string[] = [];
+  const production = parsed.NODE_ENV === 'production';
+  if (parsed.REDIS_CLUSTER_NODES && parsed.REDIS_SENTINELS) {
+    problems.push('REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: choose one session store');
+  }
+  if (parsed.REDIS_SENTINELS && !parsed.REDIS_SENTINEL_NAME && !failed.has('REDIS_SENTINEL_NAME')) {
+    problems.push('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the name of the monitored master)');
+  }
+  if (production && !parsed.SESSION_SECRETS && !failed.has('SESSION_SECRETS')) {
+    problems.push(`SESSION_SECRETS is required when NODE_ENV=production (comma-separated, each at least ${MIN_SECRET_LENGTH} characters)`);
+  }
+  if (production && parsed.BCRYPT_COST !== undefined && parsed.BCRYPT_COST < 10) {
+    problems.push(`BCRYPT_COST must be at least 10 when NODE_ENV=production (got ${parsed.BCRYPT_COST})`);
+  }
+  return problems;
+}
+
+function buildConfig(parsed: ParsedEnvironment): Config {
+  const environment = parsed.NODE_ENV ?? 'development';
+  const production = environment === 'production';
+  const secrets = parsed.SESSION_SECRETS ?? [randomBytes(32).toString('base64url')];
+  return {
+    environment,
+    http: {
+      port: parsed.PORT ?? 4000,
+      host: parsed.HOST ?? '127.0.0.1',
+      trustProxy: parsed.TRUST_PROXY ?? false,
+      corsOrigins: parsed.CORS_ORIGINS ?? [],
+      graphiqlEnabled: parsed.GRAPHIQL ?? !production,
+    },
+    store: storeConfig(parsed),
+    session: {
+      secrets,
+      secretsGenerated: parsed.SESSION_SECRETS === undefined,
+      idleTtlSeconds: parsed.SESSION_IDLE_TTL ?? 7 * 86_400,
+      absoluteTtlSeconds: parsed.SESSION_ABSOLUTE_TTL ?? 30 * 86_400,
+      maxSessionsPerUser: parsed.SESSION_MAX_PER_USER ?? 50,
+      cookieSecure: parsed.COOKIE_SECURE ?? production,
+    },
+    passwords: { bcryptCost: parsed.BCRYPT_COST ?? 12 },
+    logLevel: parsed.LOG_LEVEL ?? 'info',
+  };
+}
+
+function storeConfig(parsed: ParsedEnvironment): StoreConfig {
+  // With Cluster or Sentinel, REDIS_URL only carries the credentials (and db) for the nodes.
+  const credentials = parsed.REDIS_URL ? { credentialsUrl: parsed.REDIS_URL } : {};
+  if (parsed.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: parsed.REDIS_CLUSTER_NODES, ...credentials };
+  if (parsed.REDIS_SENTINELS) {
+    return { kind: 'sentinel', sentinels: parsed.REDIS_SENTINELS, masterName: parsed.REDIS_SENTINEL_NAME!, ...credentials };
+  }
+  if (parsed.REDIS_URL) return { kind: 'redis', url: parsed.REDIS_URL };
+  return { kind: 'memory' };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

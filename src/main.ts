@@ -1,0 +1,89 @@
+import 'reflect-metadata';
+import { createApp } from './app';
+import { runCli } from './cli';
+import { ConfigError, loadConfig, type Config } from './config';
+import { systemClock } from './shared/clock';
+import { createLogger } from './shared/logger';
+import { openStore } from './shared/open-store';
+import { UserService } from './user/user.service';
+
+/** How long SIGTERM waits for in-flight requests before exiting anyway. */
+const SHUTDOWN_GRACE_MILLIS = 10_000;
+
+/**
+ * The only file that reads the environment and listens. With arguments it runs an admin
+ * command (`npm run cli -- grant-role <email> ADMIN`) instead of the server.
+ */
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  const args = process.argv.slice(2);
+  if (args.length > 0) {
+    process.exitCode = await runAdminCommand(args, config, logger);
+    return;
+  }
+
+  if (config.session.secretsGenerated) {
+    logger.warn('SESSION_SECRETS is not set: using a random secret for this process; every session ends when it restarts');
+  }
+  const { store, close: closeStore } = await openStore(config, systemClock, logger);
+  const app = await createApp(config, { store, logger });
+  await new Promise<void>((resolve, reject) => {
+    app.httpServer.once('error', reject);
+    app.httpServer.listen(config.http.port, config.http.host, resolve);
+  });
+  const address = app.httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  logger.info({ url: `http://${config.http.host}:${port}/graphql`, store: store.kind }, 'sessionql listening');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.warn('shutdown grace period over; exiting');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MILLIS).unref();
+    app
+      .stop()
+      .then(closeStore)
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`sessionql: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function runAdminCommand(args: string[], config: Config, logger: ReturnType<typeof createLogger>): Promise<number> {
+  if (config.store.kind === 'memory') {
+    process.stderr.write('sessionql: admin commands need a shared store: set REDIS_URL (or REDIS_CLUSTER_NODES / REDIS_SENTINELS)\n');
+    return 1;
+  }
+  const { store, close } = await openStore(config, systemClock, logger);
+  try {
+    return await runCli(args, new UserService(store.users, logger), logger);
+  } finally {
+    await close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`sessionql: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

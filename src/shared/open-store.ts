@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Clock } from './clock';
+import { connectRedisClient, createRedisClient } from './redis-client';
+import { createMemoryStore, createRedisStore, type Store } from './store';
+
+const INITIAL_CONNECT_TIMEOUT_MILLIS = 5000;
+
+/** Opens the configured store; with Redis, starts even if it is down (readiness says so). */
+export async function openStore(config: Config, clock: Clock, logger: Logger): Promise<{ store: Store; close(): Promise<void> }> {
+  if (config.store.kind === 'memory') {
+    logger.warn(
+      'no REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS: using the in-process store; sessions are lost on restart and not shared between processes',
+    );
+    const store = createMemoryStore({ clock });
+    return { store, close: async () => store.close() };
+  }
+  const redis = createRedisClient(config.store);
+  let reachable = true;
+  redis.on('error', (error: Error) => {
+    if (reachable) logger.warn({ err: { message: error.message } }, 'session store connection failed; retrying');
+    reachable = false;
+  });
+  redis.on('ready', () => {
+    if (!reachable) logger.info('session store connection restored');
+    reachable = true;
+  });
+  if (!(await connectRedisClient(redis, INITIAL_CONNECT_TIMEOUT_MILLIS))) {
+    logger.warn('session store not reachable at start; requests get 503 and /readyz reports it until it is');
+  } else {
+    logger.info({ store: config.store.kind }, 'session store connected');
+  }
+  return {
+    store: createRedisStore({ redis, clock }),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

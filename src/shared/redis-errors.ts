@@ -1,0 +1,29 @@
+import { StoreUnavailableError } from './errors';
+
+/**
+ * Replies that mean "the store cannot serve this now" (loading after a restart, a replica
+ * during failover, a cluster without quorum) rather than "this command is wrong".
+ */
+const TRANSIENT_REPLY_PREFIXES = ['LOADING', 'READONLY', 'CLUSTERDOWN', 'MASTERDOWN', 'TRYAGAIN', 'NOREPLICAS', 'BUSY'];
+
+/**
+ * Turns a failure of the Redis client into StoreUnavailableError when the store is
+ * unreachable or transiently unable to answer. Other replies (a bug in a script or a
+ * command) pass through unchanged, to surface as internal errors.
+ */
+export function toStoreError(error: unknown): unknown {
+  if (error instanceof StoreUnavailableError) return error;
+  if (error instanceof Error && error.name === 'ReplyError') {
+    const transient = TRANSIENT_REPLY_PREFIXES.some((prefix) => error.message.startsWith(prefix));
+    return transient ? new StoreUnavailableError('session store is not accepting commands', { cause: error }) : error;
+  }
+  return new StoreUnavailableError('session store is unreachable', { cause: error });
+}
+
+export async function callStore<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toStoreError(error);
+  }
+}

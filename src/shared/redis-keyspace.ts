@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every key of one user (record, session index, sessions) carries the hash tag
+ * `{u:<userId>}`, so Redis Cluster puts them in one slot and a Lua script or MULTI can
+ * change them together. Only the email lookup key lives elsewhere: it is read before the
+ * user id is known.
+ */
+export class RedisKeyspace {
+  constructor(readonly prefix: string = 'sq:') {
+    if (/[{}]/.test(prefix)) throw new Error('Redis key prefix must not contain hash-tag braces');
+  }
+
+  user(userId: string): string {
+    return `${this.prefix}{u:${userId}}:user`;
+  }
+
+  sessionIndex(userId: string): string {
+    return `${this.prefix}{u:${userId}}:sessions`;
+  }
+
+  /** Session keys are this plus the session id; Lua scripts build them from it. */
+  sessionKeyPrefix(userId: string): string {
+    return `${this.prefix}{u:${userId}}:s:`;
+  }
+
+  session(userId: string, sessionId: string): string {
+    return this.sessionKeyPrefix(userId) + sessionId;
+  }
+
+  /** Hashed so that keys hold no personal data and no characters that need care. */
+  email(normalizedEmail: string): string {
+    const digest = createHash('sha256').update(normalizedEmail).digest('base64url');
+    return `${this.prefix}email:${digest}`;
+  }
+}

@@ -1,0 +1,49 @@
+import type { MemoryDatabase } from '../shared/memory-database';
+import { normalizeEmail, type CreateUserResult, type UserRecord, type UserStore } from './user.store';
+
+/** The in-process UserStore: same contract as the Redis one, for a single process. */
+export class MemoryUserStore implements UserStore {
+  constructor(private readonly db: MemoryDatabase) {}
+
+  async createUser(user: UserRecord): Promise<CreateUserResult> {
+    const email = normalizeEmail(user.email);
+    if (this.db.userIdsByEmail.has(email)) return 'email_taken';
+    if (this.db.users.has(user.id)) throw new Error('user id collision');
+    this.db.users.set(user.id, structuredClone(user));
+    this.db.userIdsByEmail.set(email, user.id);
+    return 'created';
+  }
+
+  async findUserById(userId: string): Promise<UserRecord | null> {
+    const user = this.db.users.get(userId);
+    return user ? structuredClone(user) : null;
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | null> {
+    const userId = this.db.userIdsByEmail.get(normalizeEmail(email));
+    return userId ? this.findUserById(userId) : null;
+  }
+
+  async updateUser(userId: string, change: (user: UserRecord) => UserRecord): Promise<UserRecord | null> {
+    const user = this.db.users.get(userId);
+    if (!user) return null;
+    const next = change(structuredClone(user));
+    this.db.users.set(userId, structuredClone(next));
+    return next;
+  }
+
+  async replacePasswordHash(userId: string, passwordHash: string, keepSessionId: string): Promise<number | null> {
+    const user = this.db.users.get(userId);
+    if (!user) return null;
+    this.db.users.set(userId, { ...user, passwordHash });
+    const sessions = this.db.liveSessionsOf(userId);
+    let ended = 0;
+    for (const sessionId of [...sessions.keys()]) {
+      if (sessionId !== keepSessionId) {
+        sessions.delete(sessionId);
+        ended++;
+      }
+    }
+    return ended;
+  }
+}

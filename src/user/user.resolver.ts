@@ -1,0 +1,33 @@
+import { Arg, Ctx, Directive, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLContext } from '../graphql/context';
+import type { SessionService } from '../session/session.service';
+import { Session } from '../session/session.type';
+import type { UserService } from './user.service';
+import { User } from './user.type';
+
+@Resolver(() => User)
+export class UserResolver {
+  constructor(
+    private readonly users: UserService,
+    private readonly sessionService: SessionService,
+  ) {}
+
+  @Query(() => User, { nullable: true, description: 'The signed-in user; null when anonymous (never an error).' })
+  @Directive('@public')
+  me(@Ctx() { viewer }: GraphQLContext): User | null {
+    return viewer?.user ?? null;
+  }
+
+  @Query(() => User, { nullable: true })
+  @Directive('@auth(requires: ADMIN)')
+  async user(@Arg('id', () => ID) id: string): Promise<User | null> {
+    return this.users.findUser(id);
+  }
+
+  @FieldResolver(() => [Session], { description: "The user's live sessions, newest first." })
+  @Directive('@auth(requires: ADMIN, self: true)')
+  async sessions(@Root() user: User, @Ctx() { viewer }: GraphQLContext): Promise<Session[]> {
+    const sessions = await this.sessionService.listSessions(user.id);
+    return sessions.map((session) => Session.from(session, viewer?.session.id));
+  }
+}

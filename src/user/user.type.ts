@@ -1,0 +1,23 @@
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Role } from './role';
+
+registerEnumType(Role, { name: 'Role', description: 'What a user may do beyond their own account.' });
+
+@ObjectType({ description: 'An account.' })
+export class User {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'Readable only by the user themself or an ADMIN.' })
+  @Directive('@auth(requires: ADMIN, self: true)')
+  email!: string;
+
+  @Field()
+  displayName!: string;
+
+  @Field(() => [Role])
+  roles!: Role[];
+
+  @Field()
+  createdAt!: Date;
+}

@@ -1,0 +1,129 @@
+import { createServer, type AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { hashTokenSecret, newTokenSecret } from '../../src/session/session-token';
+import { ManualClock } from '../../src/shared/clock';
+import { StoreUnavailableError } from '../../src/shared/errors';
+import { newId } from '../../src/shared/ids';
+import { connectRedisClient, createRedisClient } from '../../src/shared/redis-client';
+import { RedisKeyspace } from '../../src/shared/redis-keyspace';
+import { createMemoryStore, createRedisStore } from '../../src/shared/store';
+import { buildSessionRecord, buildUserRecord } from '../support/fixtures';
+import { connectTestRedis, deleteKeysWithPrefix, listKeys, uniqueKeyPrefix } from '../support/redis';
+import { describeStoreContract } from './store.contract';
+
+describeStoreContract('memory', async (clock) => {
+  const store = createMemoryStore({ clock });
+  return {
+    store,
+    close: async () => store.close(),
+  };
+});
+
+describe('with a real Redis', () => {
+  const runPrefix = uniqueKeyPrefix('store-contract');
+  let redis: Redis;
+  let testNumber = 0;
+
+  beforeAll(async () => {
+    redis = await connectTestRedis();
+  });
+
+  afterAll(async () => {
+    await deleteKeysWithPrefix(redis, runPrefix);
+    await redis.quit();
+  });
+
+  // Each test gets its own prefix, so that fixed emails such as alice@example.com never collide.
+  describeStoreContract('redis', async (clock) => {
+    const keyPrefix = `${runPrefix}t${++testNumber}:`;
+    const keys = new RedisKeyspace(keyPrefix);
+    return {
+      store: createRedisStore({ redis, clock, keyPrefix }),
+      readSessionKeyspace: async (userId) => {
+        const sessionKeyPrefix = keys.sessionKeyPrefix(userId);
+        const sessionKeys = await listKeys(redis, sessionKeyPrefix);
+        return {
+          sessionKeyIds: sessionKeys.map((key) => key.slice(sessionKeyPrefix.length)),
+          indexIds: await redis.zrange(keys.sessionIndex(userId), 0, -1),
+        };
+      },
+      close: async () => {},
+    };
+  });
+
+  describe('redis store', () => {
+    it('holds no usable token: the raw secret appears nowhere in the keyspace', async () => {
+      const keyPrefix = `${runPrefix}secret:`;
+      const clock = new ManualClock();
+      const store = createRedisStore({ redis, clock, keyPrefix });
+      const user = buildUserRecord(clock);
+      const secret = newTokenSecret();
+      const session = buildSessionRecord(clock, user.id, { secretHash: hashTokenSecret(secret) });
+
+      expect(await store.users.createUser(user)).toBe('created');
+      expect(await store.sessions.createSession(session, 10)).toEqual([]);
+
+      const dump = await dumpValues(redis, keyPrefix);
+      // The dump is the right one: it holds the session (by its hash), just not the secret.
+      expect(dump).toContain(session.secretHash);
+      expect(dump).toContain(session.id);
+      expect(dump).not.toContain(secret);
+    });
+
+    it('rejects with StoreUnavailableError when Redis cannot be reached', async () => {
+      const client = createRedisClient({ kind: 'redis', url: `redis://127.0.0.1:${await closedLoopbackPort()}` });
+      // The store's own handling is under test, not ioredis' "Unhandled error event" logging.
+      client.on('error', () => {});
+      try {
+        expect(await connectRedisClient(client, 300)).toBe(false);
+        const store = createRedisStore({ redis: client, clock: new ManualClock(), keyPrefix: `${runPrefix}down:` });
+
+        await expect(store.sessions.findSessionWithUser(newId(), newId())).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(store.users.findUserById(newId())).rejects.toBeInstanceOf(StoreUnavailableError);
+        await expect(store.checkHealth()).rejects.toBeInstanceOf(StoreUnavailableError);
+      } finally {
+        client.disconnect();
+      }
+    }, 5000);
+  });
+});
+
+/** Every value under the prefix (strings, sorted sets, and any other type), as one text. */
+async function dumpValues(redis: Redis, prefix: string): Promise<string> {
+  const parts: string[] = [];
+  for (const key of await listKeys(redis, prefix)) {
+    const type = await redis.type(key);
+    switch (type) {
+      case 'string':
+        parts.push(key, (await redis.get(key)) ?? '');
+        break;
+      case 'zset':
+        parts.push(key, ...(await redis.zrange(key, 0, -1, 'WITHSCORES')));
+        break;
+      case 'hash':
+        parts.push(key, ...Object.entries(await redis.hgetall(key)).flat());
+        break;
+      case 'set':
+        parts.push(key, ...(await redis.smembers(key)));
+        break;
+      case 'list':
+        parts.push(key, ...(await redis.lrange(key, 0, -1)));
+        break;
+      default:
+        throw new Error(`unexpected ${type} at ${key}: teach dumpValues to read it`);
+    }
+  }
+  return parts.join('\n');
+}
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+function closedLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

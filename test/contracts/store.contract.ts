@@ -1,0 +1,437 @@
+import { SessionTransport, type SessionRecord } from '../../src/session/session.store';
+import { ManualClock } from '../../src/shared/clock';
+import { newId } from '../../src/shared/ids';
+import type { Store } from '../../src/shared/store';
+import { Role } from '../../src/user/role';
+import type { UserRecord } from '../../src/user/user.store';
+import { buildSessionRecord, buildUserRecord, secondsAfter, touchedAt } from '../support/fixtures';
+
+/** One store under test, made fresh for every test. */
+export interface StoreUnderTest {
+  store: Store;
+  /**
+   * Stores with a raw keyspace (Redis) expose one user's session keys and index entries,
+   * so that the suite can check that they never drift apart.
+   */
+  readSessionKeyspace?(userId: string): Promise<{ sessionKeyIds: string[]; indexIds: string[] }>;
+  close(): Promise<void>;
+}
+
+export type StoreFactory = (clock: ManualClock) => Promise<StoreUnderTest>;
+
+const NO_CAP = 1000;
+
+/**
+ * The contract every Store implementation must pass (src/user/user.store.ts,
+ * src/session/session.store.ts). Time only moves when a test advances the ManualClock.
+ */
+export function describeStoreContract(name: string, factory: StoreFactory): void {
+  describe(`${name} store contract`, () => {
+    let clock: ManualClock;
+    let subject: StoreUnderTest;
+    let store: Store;
+
+    beforeEach(async () => {
+      clock = new ManualClock();
+      subject = await factory(clock);
+      store = subject.store;
+    });
+
+    afterEach(async () => {
+      await subject.close();
+    });
+
+    async function createUser(overrides: Partial<UserRecord> = {}): Promise<UserRecord> {
+      const user = buildUserRecord(clock, overrides);
+      expect(await store.users.createUser(user)).toBe('created');
+      return user;
+    }
+
+    async function createSession(userId: string, overrides: Partial<SessionRecord> = {}): Promise<SessionRecord> {
+      const session = buildSessionRecord(clock, userId, overrides);
+      expect(await store.sessions.createSession(session, NO_CAP)).toEqual([]);
+      return session;
+    }
+
+    async function liveSessionIds(userId: string): Promise<string[]> {
+      return (await store.sessions.listSessions(userId)).map((session) => session.id).sort();
+    }
+
+    /** Redis only: session keys, index entries and the live list all name the same sessions. */
+    async function expectKeyspaceInStep(userId: string, expectedIds: string[]): Promise<void> {
+      if (!subject.readSessionKeyspace) return;
+      const { sessionKeyIds, indexIds } = await subject.readSessionKeyspace(userId);
+      expect(sessionKeyIds.sort()).toEqual([...expectedIds].sort());
+      expect(indexIds.sort()).toEqual([...expectedIds].sort());
+    }
+
+    it('answers a health check', async () => {
+      await expect(store.checkHealth()).resolves.toBeUndefined();
+    });
+
+    describe('users', () => {
+      it('creates a user and finds it by id and by email, case-insensitively', async () => {
+        const user = await createUser({ email: 'Alice@Example.com', roles: [Role.USER, Role.ADMIN] });
+
+        expect(await store.users.findUserById(user.id)).toEqual(user);
+        expect(await store.users.findUserByEmail('alice@example.com')).toEqual(user);
+        expect(await store.users.findUserByEmail('ALICE@EXAMPLE.COM')).toEqual(user);
+        expect(await store.users.findUserByEmail('  Alice@Example.com ')).toEqual(user);
+        // The email is kept as typed; only uniqueness and lookup ignore case.
+        expect((await store.users.findUserByEmail('alice@example.com'))?.email).toBe('Alice@Example.com');
+      });
+
+      it('finds nothing for an unknown id or email', async () => {
+        await createUser({ email: 'alice@example.com' });
+        expect(await store.users.findUserById(newId())).toBeNull();
+        expect(await store.users.findUserByEmail('bob@example.com')).toBeNull();
+      });
+
+      it('refuses a second user with the same email in another case and leaves the first untouched', async () => {
+        const first = await createUser({ email: 'Alice@Example.com' });
+        const second = buildUserRecord(clock, { email: 'alice@EXAMPLE.com', displayName: 'Impostor' });
+
+        expect(await store.users.createUser(second)).toBe('email_taken');
+
+        expect(await store.users.findUserByEmail('alice@example.com')).toEqual(first);
+        expect(await store.users.findUserById(first.id)).toEqual(first);
+        expect(await store.users.findUserById(second.id)).toBeNull();
+      });
+
+      it('creates exactly one of 20 concurrent users with the same email', async () => {
+        const candidates = Array.from({ length: 20 }, (_, i) =>
+          buildUserRecord(clock, { email: i % 2 === 0 ? 'race@example.com' : 'RACE@example.com', displayName: `candidate ${i}` }),
+        );
+
+        const results = await Promise.all(candidates.map((candidate) => store.users.createUser(candidate)));
+
+        expect(results.filter((result) => result === 'created')).toHaveLength(1);
+        expect(results.filter((result) => result === 'email_taken')).toHaveLength(19);
+        const winner = candidates[results.indexOf('created')]!;
+        expect(await store.users.findUserByEmail('race@example.com')).toEqual(winner);
+        for (const loser of candidates.filter((candidate) => candidate !== winner)) {
+          expect(await store.users.findUserById(loser.id)).toBeNull();
+        }
+      });
+
+      it('applies an update and returns the stored record', async () => {
+        const user = await createUser({ displayName: 'Alice' });
+
+        const updated = await store.users.updateUser(user.id, (current) => ({ ...current, displayName: 'Alice Liddell' }));
+
+        expect(updated).toEqual({ ...user, displayName: 'Alice Liddell' });
+        expect(await store.users.findUserById(user.id)).toEqual({ ...user, displayName: 'Alice Liddell' });
+      });
+
+      it('returns null when updating an unknown user, and creates nothing', async () => {
+        const userId = newId();
+        expect(await store.users.updateUser(userId, (current) => ({ ...current, displayName: 'Ghost' }))).toBeNull();
+        expect(await store.users.findUserById(userId)).toBeNull();
+      });
+
+      it('applies every one of 10 concurrent updates (none is lost)', async () => {
+        const user = await createUser({ displayName: 'base' });
+        const markers = Array.from({ length: 10 }, (_, i) => `[m${i}]`);
+
+        const results = await Promise.all(
+          markers.map((marker) =>
+            store.users.updateUser(user.id, (current) => ({ ...current, displayName: current.displayName + marker })),
+          ),
+        );
+
+        expect(results.every((result) => result !== null)).toBe(true);
+        const stored = await store.users.findUserById(user.id);
+        for (const marker of markers) {
+          expect(stored?.displayName.split(marker)).toHaveLength(2);
+        }
+        expect(stored?.displayName).toHaveLength('base'.length + markers.join('').length);
+      });
+    });
+
+    describe('sessions', () => {
+      it('creates a session and finds it with its user, every field intact', async () => {
+        const user = await createUser();
+        const cookieSession = await createSession(user.id);
+        const headerSession = await createSession(user.id, {
+          transport: SessionTransport.HEADER,
+          ipAddress: null,
+          userAgent: null,
+        });
+
+        for (const session of [cookieSession, headerSession]) {
+          const found = await store.sessions.findSessionWithUser(user.id, session.id);
+          expect(found.session).toEqual(session);
+          expect(found.session?.expiresAt.getTime()).toBe(session.expiresAt.getTime());
+          expect(found.user).toEqual(user);
+        }
+      });
+
+      it('finds no session for an unknown session id or user', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id);
+
+        expect(await store.sessions.findSessionWithUser(user.id, newId())).toEqual({ session: null, user });
+        expect(await store.sessions.findSessionWithUser(newId(), session.id)).toEqual({ session: null, user: null });
+      });
+
+      it('stores the new lastSeenAt and expiresAt of a touched session', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id);
+        clock.advanceBySeconds(600);
+        const touched = touchedAt(clock, session);
+        expect(touched.expiresAt.getTime()).toBeGreaterThan(session.expiresAt.getTime());
+
+        expect(await store.sessions.touchSession(touched)).toBe(true);
+
+        expect((await store.sessions.findSessionWithUser(user.id, session.id)).session).toEqual(touched);
+        expect(await store.sessions.listSessions(user.id)).toEqual([touched]);
+      });
+
+      it('keeps a touched session alive past its first expiry', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id);
+        clock.advanceBySeconds(3000);
+        expect(await store.sessions.touchSession(touchedAt(clock, session))).toBe(true);
+
+        clock.advanceBySeconds(1200); // Past the original expiresAt, within the new one.
+
+        expect(await liveSessionIds(user.id)).toEqual([session.id]);
+        expect(await store.sessions.revokeSession(user.id, session.id)).toBe(true);
+      });
+
+      it('does not bring back a revoked session when it is touched afterwards', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id);
+        expect(await store.sessions.revokeSession(user.id, session.id)).toBe(true);
+        clock.advanceBySeconds(60);
+
+        expect(await store.sessions.touchSession(touchedAt(clock, session))).toBe(false);
+
+        expect((await store.sessions.findSessionWithUser(user.id, session.id)).session).toBeNull();
+        expect(await store.sessions.listSessions(user.id)).toEqual([]);
+        await expectKeyspaceInStep(user.id, []);
+      });
+
+      it('lists only live sessions and drops those whose expiresAt has passed', async () => {
+        const user = await createUser();
+        const shortLived = await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 3600) });
+        const longLived = await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 3 * 3600) });
+
+        expect(await liveSessionIds(user.id)).toEqual([shortLived.id, longLived.id].sort());
+
+        clock.advanceBySeconds(2 * 3600);
+
+        expect(await liveSessionIds(user.id)).toEqual([longLived.id]);
+        expect(await store.sessions.revokeSession(user.id, shortLived.id)).toBe(false);
+        await expectKeyspaceInStep(user.id, [longLived.id]);
+      });
+
+      it('finds no session once its expiresAt has passed by the store clock', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 60) });
+
+        clock.advanceBySeconds(120);
+
+        expect(await store.sessions.findSessionWithUser(user.id, session.id)).toEqual({ session: null, user });
+      });
+
+      it('does not bring back an expired session when it is touched', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 60) });
+        clock.advanceBySeconds(120);
+
+        expect(await store.sessions.touchSession(touchedAt(clock, session))).toBe(false);
+
+        expect(await store.sessions.listSessions(user.id)).toEqual([]);
+        expect((await store.sessions.findSessionWithUser(user.id, session.id)).session).toBeNull();
+      });
+
+      it('treats a session as expired exactly at its expiresAt', async () => {
+        const user = await createUser();
+        await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 60) });
+
+        clock.advanceBySeconds(60);
+
+        expect(await store.sessions.listSessions(user.id)).toEqual([]);
+      });
+
+      it('revokes a session once: true, then false', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id);
+        const kept = await createSession(user.id);
+
+        expect(await store.sessions.revokeSession(user.id, session.id)).toBe(true);
+        expect(await store.sessions.revokeSession(user.id, session.id)).toBe(false);
+
+        expect((await store.sessions.findSessionWithUser(user.id, session.id)).session).toBeNull();
+        expect(await liveSessionIds(user.id)).toEqual([kept.id]);
+        await expectKeyspaceInStep(user.id, [kept.id]);
+      });
+
+      it('answers false for an unknown session id and for another user\'s session, which stays live', async () => {
+        const alice = await createUser();
+        const bob = await createUser();
+        const bobSession = await createSession(bob.id);
+
+        expect(await store.sessions.revokeSession(alice.id, newId())).toBe(false);
+        expect(await store.sessions.revokeSession(alice.id, bobSession.id)).toBe(false);
+
+        expect((await store.sessions.findSessionWithUser(bob.id, bobSession.id)).session).toEqual(bobSession);
+        expect(await liveSessionIds(bob.id)).toEqual([bobSession.id]);
+      });
+
+      it('revokes all of a user\'s sessions and returns how many ended', async () => {
+        const user = await createUser();
+        await createSession(user.id);
+        await createSession(user.id);
+        await createSession(user.id);
+        const other = await createUser();
+        const otherSession = await createSession(other.id);
+
+        expect(await store.sessions.revokeUserSessions(user.id)).toBe(3);
+
+        expect(await store.sessions.listSessions(user.id)).toEqual([]);
+        expect(await store.sessions.revokeUserSessions(user.id)).toBe(0);
+        await expectKeyspaceInStep(user.id, []);
+        expect(await liveSessionIds(other.id)).toEqual([otherSession.id]);
+      });
+
+      it('revokes all of a user\'s sessions but the one kept', async () => {
+        const user = await createUser();
+        await createSession(user.id);
+        const kept = await createSession(user.id);
+        await createSession(user.id);
+
+        expect(await store.sessions.revokeUserSessions(user.id, kept.id)).toBe(2);
+
+        expect(await liveSessionIds(user.id)).toEqual([kept.id]);
+        expect((await store.sessions.findSessionWithUser(user.id, kept.id)).session).toEqual(kept);
+        await expectKeyspaceInStep(user.id, [kept.id]);
+      });
+
+      it('counts only live sessions when revoking all of them', async () => {
+        const user = await createUser();
+        await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 60) });
+        await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 3600) });
+        clock.advanceBySeconds(120);
+
+        expect(await store.sessions.revokeUserSessions(user.id)).toBe(1);
+        await expectKeyspaceInStep(user.id, []);
+      });
+
+      it('evicts the least recently used sessions when a new one goes over the cap', async () => {
+        const user = await createUser();
+        const oldestButRecentlyUsed = await createSession(user.id);
+        clock.advanceBySeconds(60);
+        const leastRecentlyUsed = await createSession(user.id);
+        clock.advanceBySeconds(60);
+        const middle = await createSession(user.id);
+        clock.advanceBySeconds(60);
+        expect(await store.sessions.touchSession(touchedAt(clock, oldestButRecentlyUsed))).toBe(true);
+        clock.advanceBySeconds(60);
+
+        const fourth = buildSessionRecord(clock, user.id);
+        expect(await store.sessions.createSession(fourth, 3)).toEqual([leastRecentlyUsed.id]);
+
+        expect(await liveSessionIds(user.id)).toEqual([oldestButRecentlyUsed.id, middle.id, fourth.id].sort());
+        expect((await store.sessions.findSessionWithUser(user.id, leastRecentlyUsed.id)).session).toBeNull();
+        await expectKeyspaceInStep(user.id, [oldestButRecentlyUsed.id, middle.id, fourth.id]);
+
+        clock.advanceBySeconds(60);
+        const fifth = buildSessionRecord(clock, user.id);
+        expect(await store.sessions.createSession(fifth, 3)).toEqual([middle.id]);
+        expect(await liveSessionIds(user.id)).toEqual([oldestButRecentlyUsed.id, fourth.id, fifth.id].sort());
+      });
+
+      it('evicts several sessions at once when the cap went down', async () => {
+        const user = await createUser();
+        const sessions: SessionRecord[] = [];
+        for (let i = 0; i < 4; i++) {
+          sessions.push(await createSession(user.id));
+          clock.advanceBySeconds(10);
+        }
+
+        const newest = buildSessionRecord(clock, user.id);
+        const evicted = await store.sessions.createSession(newest, 2);
+
+        expect(evicted.sort()).toEqual(sessions.slice(0, 3).map((session) => session.id).sort());
+        expect(await liveSessionIds(user.id)).toEqual([sessions[3]!.id, newest.id].sort());
+      });
+
+      it('does not count expired sessions against the cap', async () => {
+        const user = await createUser();
+        await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 60) });
+        const live = await createSession(user.id);
+        clock.advanceBySeconds(120);
+
+        const newest = buildSessionRecord(clock, user.id);
+        expect(await store.sessions.createSession(newest, 2)).toEqual([]);
+        expect(await liveSessionIds(user.id)).toEqual([live.id, newest.id].sort());
+      });
+    });
+
+    describe('password replacement', () => {
+      it('replaces the hash and ends every session but the kept one', async () => {
+        const user = await createUser();
+        await createSession(user.id);
+        const kept = await createSession(user.id);
+        await createSession(user.id);
+
+        expect(await store.users.replacePasswordHash(user.id, '$2b$04$new-hash', kept.id)).toBe(2);
+
+        expect(await store.users.findUserById(user.id)).toEqual({ ...user, passwordHash: '$2b$04$new-hash' });
+        expect(await liveSessionIds(user.id)).toEqual([kept.id]);
+        await expectKeyspaceInStep(user.id, [kept.id]);
+      });
+
+      it('ends every session when the kept one is not the user\'s', async () => {
+        const user = await createUser();
+        await createSession(user.id);
+        await createSession(user.id);
+
+        expect(await store.users.replacePasswordHash(user.id, '$2b$04$new-hash', newId())).toBe(2);
+        expect(await store.sessions.listSessions(user.id)).toEqual([]);
+      });
+
+      it('returns null for an unknown user', async () => {
+        const userId = newId();
+        expect(await store.users.replacePasswordHash(userId, '$2b$04$new-hash', newId())).toBeNull();
+        expect(await store.users.findUserById(userId)).toBeNull();
+      });
+    });
+
+    describe('concurrency', () => {
+      it('keeps exactly the sessions not revoked when 50 creates and 25 revokes interleave', async () => {
+        const user = await createUser();
+        const sessions = Array.from({ length: 50 }, () => buildSessionRecord(clock, user.id));
+        const revoked = new Set(sessions.filter((_, i) => i % 2 === 0).map((session) => session.id));
+
+        const operations: Array<Promise<unknown>> = [];
+        for (const session of sessions) {
+          operations.push(store.sessions.createSession(session, NO_CAP));
+          if (revoked.has(session.id)) operations.push(store.sessions.revokeSession(user.id, session.id));
+        }
+        const results = await Promise.all(operations);
+
+        expect(results.filter((result) => result === true)).toHaveLength(25);
+        const kept = sessions.filter((session) => !revoked.has(session.id)).map((session) => session.id);
+        expect(await liveSessionIds(user.id)).toEqual(kept.sort());
+        await expectKeyspaceInStep(user.id, kept);
+      });
+
+      it('holds the cap under 50 concurrent creates', async () => {
+        const user = await createUser();
+        const sessions = Array.from({ length: 50 }, () => buildSessionRecord(clock, user.id));
+
+        const evictions = await Promise.all(sessions.map((session) => store.sessions.createSession(session, 10)));
+
+        const live = await liveSessionIds(user.id);
+        const evicted = evictions.flat();
+        expect(live).toHaveLength(10);
+        expect(new Set(evicted).size).toBe(40);
+        expect([...live, ...evicted].sort()).toEqual(sessions.map((session) => session.id).sort());
+        await expectKeyspaceInStep(user.id, live);
+      });
+    });
+  });
+}

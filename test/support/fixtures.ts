@@ -1,0 +1,62 @@
+import { SessionTransport, type SessionRecord } from '../../src/session/session.store';
+import { hashTokenSecret, newTokenSecret } from '../../src/session/session-token';
+import type { Clock } from '../../src/shared/clock';
+import { newId } from '../../src/shared/ids';
+import { Role } from '../../src/user/role';
+import type { UserRecord } from '../../src/user/user.store';
+
+export const TEST_IDLE_TTL_SECONDS = 3600;
+export const TEST_ABSOLUTE_TTL_SECONDS = 7 * 86_400;
+
+/** A bcrypt-shaped hash; stores treat it as opaque text. */
+export const TEST_PASSWORD_HASH = '$2b$04$abcdefghijklmnopqrstuuJ0ZjVt8fVGBbxVqQm8KQ5xKmF8lLh1u';
+
+/** A user with a fresh id and a unique email, created "now" by the clock. */
+export function buildUserRecord(clock: Clock, overrides: Partial<UserRecord> = {}): UserRecord {
+  const id = overrides.id ?? newId();
+  return {
+    id,
+    email: `user-${id}@example.com`,
+    displayName: 'Test User',
+    roles: [Role.USER],
+    passwordHash: TEST_PASSWORD_HASH,
+    createdAt: clock.now(),
+    ...overrides,
+  };
+}
+
+/**
+ * A session of `userId` starting "now" by the clock, expiring after the test idle TTL.
+ * Its secretHash is the hash of a real token secret (the secret itself is discarded).
+ */
+export function buildSessionRecord(clock: Clock, userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const now = clock.now();
+  return {
+    id: newId(),
+    userId,
+    secretHash: hashTokenSecret(newTokenSecret()),
+    transport: SessionTransport.COOKIE,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: secondsAfter(now, TEST_IDLE_TTL_SECONDS),
+    absoluteExpiresAt: secondsAfter(now, TEST_ABSOLUTE_TTL_SECONDS),
+    ipAddress: '203.0.113.7',
+    userAgent: 'jest/30 (sessionql tests)',
+    ...overrides,
+  };
+}
+
+/** The session as a request "now" would leave it: seen now, idle expiry pushed back. */
+export function touchedAt(clock: Clock, session: SessionRecord): SessionRecord {
+  const now = clock.now();
+  const idleExpiry = secondsAfter(now, TEST_IDLE_TTL_SECONDS);
+  return {
+    ...session,
+    lastSeenAt: now,
+    expiresAt: idleExpiry < session.absoluteExpiresAt ? idleExpiry : session.absoluteExpiresAt,
+  };
+}
+
+export function secondsAfter(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}
