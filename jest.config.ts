@@ -24,9 +24,6 @@ const common = {
 } satisfies Config;
 
 const config: Config = {
-  // Provisions one Redis for the whole run (and only when integration tests are selected).
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // A global option in Jest (projects cannot set their own); unit tests finish in milliseconds anyway.
   testTimeout: 20_000,
   projects: [
@@ -40,6 +37,13 @@ const config: Config = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/contracts/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/setup-integration.ts'],
+      /*
+       * One Redis for the whole run. Jest runs a project's global setup only when the run
+       * includes that project's tests, and each setup file once however many projects
+       * name it: unit-only runs need no Redis, and integration runs provision it once.
+       */
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
   ],
 };

@@ -1,4 +1,4 @@
-import type { MemoryDatabase } from '../shared/memory-database';
+import { copySession, copyUser, type MemoryDatabase } from '../shared/memory-database';
 import type { SessionRecord, SessionStore, SessionWithUser } from './session.store';
 
 /** The in-process SessionStore: same contract as the Redis one, for a single process. */
@@ -7,7 +7,7 @@ export class MemorySessionStore implements SessionStore {
 
   async createSession(session: SessionRecord, maxSessionsPerUser: number): Promise<string[]> {
     const sessions = this.db.liveSessionsOf(session.userId);
-    sessions.set(session.id, structuredClone(session));
+    sessions.set(session.id, copySession(session));
     this.db.sessionsByUser.set(session.userId, sessions);
     const evicted: string[] = [];
     const leastRecentlyUsedFirst = [...sessions.values()]
@@ -25,20 +25,20 @@ export class MemorySessionStore implements SessionStore {
     const session = this.db.liveSessionsOf(userId).get(sessionId);
     const user = this.db.users.get(userId);
     return {
-      session: session ? structuredClone(session) : null,
-      user: user ? structuredClone(user) : null,
+      session: session ? copySession(session) : null,
+      user: user ? copyUser(user) : null,
     };
   }
 
   async touchSession(session: SessionRecord): Promise<boolean> {
     const sessions = this.db.liveSessionsOf(session.userId);
     if (!sessions.has(session.id)) return false;
-    sessions.set(session.id, structuredClone(session));
+    sessions.set(session.id, copySession(session));
     return true;
   }
 
   async listSessions(userId: string): Promise<SessionRecord[]> {
-    return [...this.db.liveSessionsOf(userId).values()].map((session) => structuredClone(session));
+    return [...this.db.liveSessionsOf(userId).values()].map((session) => copySession(session));
   }
 
   async revokeSession(userId: string, sessionId: string): Promise<boolean> {

@@ -105,16 +105,18 @@ return evicted
 };
 
 /**
- * KEYS: index, session. ARGV: session id, record, expires-at ms.
- * Rewrites a session that still exists (never one that ended meanwhile). Returns 1 or 0.
+ * KEYS: index, session. ARGV: session id, record, expires-at ms, now ms.
+ * Rewrites a session that is still live (never one that ended or expired meanwhile).
+ * Returns 1 or 0.
  */
 export const TOUCH_SESSION: LuaScript = {
   name: 'sessionqlTouchSession',
   numberOfKeys: 2,
   lua: `
 local index, key = KEYS[1], KEYS[2]
-local id, record, expires_at = ARGV[1], ARGV[2], ARGV[3]
-if redis.call('EXISTS', key) == 0 then
+local id, record, expires_at, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local current_expiry = redis.call('ZSCORE', index, id)
+if not current_expiry or tonumber(current_expiry) <= now or redis.call('EXISTS', key) == 0 then
   return 0
 end
 redis.call('SET', key, record, 'PXAT', expires_at)

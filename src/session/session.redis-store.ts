@@ -95,10 +95,10 @@ export class RedisSessionStore implements SessionStore {
     const [rawSession, rawUser] = await callStore(() =>
       this.redis.mget(this.keys.session(userId, sessionId), this.keys.user(userId)),
     );
-    return {
-      session: rawSession ? decodeSessionRecord(userId, sessionId, rawSession) : null,
-      user: rawUser ? decodeUserRecord(rawUser) : null,
-    };
+    const session = rawSession ? decodeSessionRecord(userId, sessionId, rawSession) : null;
+    // Redis expires the key by its own clock; the store's clock decides (they agree in production).
+    const live = session && session.expiresAt > this.clock.now() ? session : null;
+    return { session: live, user: rawUser ? decodeUserRecord(rawUser) : null };
   }
 
   async touchSession(session: SessionRecord): Promise<boolean> {
@@ -106,7 +106,7 @@ export class RedisSessionStore implements SessionStore {
       this.runScript(
         TOUCH_SESSION,
         [this.keys.sessionIndex(session.userId), this.keys.session(session.userId, session.id)],
-        [session.id, encodeSessionRecord(session), session.expiresAt.getTime()],
+        [session.id, encodeSessionRecord(session), session.expiresAt.getTime(), this.clock.now().getTime()],
       ),
     );
     return touched === 1;

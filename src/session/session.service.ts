@@ -94,12 +94,8 @@ export class SessionService {
       return { kind: 'rejected' };
     }
     const now = this.clock.now();
-    if (now >= session.expiresAt || now >= session.absoluteExpiresAt) {
-      if (await this.sessions.revokeSession(session.userId, session.id)) {
-        this.logEnded(session.userId, session.id, 'expired');
-      }
-      return { kind: 'rejected' };
-    }
+    // The store already hides expired sessions; this guards the absolute cap on its own.
+    if (now >= session.expiresAt || now >= session.absoluteExpiresAt) return { kind: 'rejected' };
     const current = await this.slideIdleExpiry(session, now);
     return current ? { kind: 'valid', viewer: { user, session: current } } : { kind: 'rejected' };
   }

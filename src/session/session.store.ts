@@ -48,7 +48,10 @@ export interface SessionStore {
    * atomic step; their ids are returned.
    */
   createSession(session: SessionRecord, maxSessionsPerUser: number): Promise<string[]>;
-  /** The session and its user's record, in one round trip (the hot path of every request). */
+  /**
+   * The session (null once expired by the store's clock, or gone) and its user's record,
+   * in one round trip: the hot path of every authenticated request.
+   */
   findSessionWithUser(userId: string, sessionId: string): Promise<SessionWithUser>;
   /**
    * Stores a new lastSeenAt/expiresAt for a session that still exists; never brings back

@@ -42,3 +42,23 @@ export class MemoryDatabase {
     clearInterval(this.sweeper);
   }
 }
+
+/*
+ * Records are copied in and out so that callers never share mutable state with the
+ * store, as with a real database. Explicit copies rather than structuredClone: Dates
+ * must stay instances of this realm's Date (which structuredClone does not promise under
+ * jest's VM contexts, and GraphQL's DateTime scalar checks `instanceof Date`).
+ */
+export function copySession(session: SessionRecord): SessionRecord {
+  return {
+    ...session,
+    createdAt: new Date(session.createdAt.getTime()),
+    lastSeenAt: new Date(session.lastSeenAt.getTime()),
+    expiresAt: new Date(session.expiresAt.getTime()),
+    absoluteExpiresAt: new Date(session.absoluteExpiresAt.getTime()),
+  };
+}
+
+export function copyUser(user: UserRecord): UserRecord {
+  return { ...user, roles: [...user.roles], createdAt: new Date(user.createdAt.getTime()) };
+}

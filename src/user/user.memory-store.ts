@@ -1,4 +1,4 @@
-import type { MemoryDatabase } from '../shared/memory-database';
+import { copyUser, type MemoryDatabase } from '../shared/memory-database';
 import { normalizeEmail, type CreateUserResult, type UserRecord, type UserStore } from './user.store';
 
 /** The in-process UserStore: same contract as the Redis one, for a single process. */
@@ -9,14 +9,14 @@ export class MemoryUserStore implements UserStore {
     const email = normalizeEmail(user.email);
     if (this.db.userIdsByEmail.has(email)) return 'email_taken';
     if (this.db.users.has(user.id)) throw new Error('user id collision');
-    this.db.users.set(user.id, structuredClone(user));
+    this.db.users.set(user.id, copyUser(user));
     this.db.userIdsByEmail.set(email, user.id);
     return 'created';
   }
 
   async findUserById(userId: string): Promise<UserRecord | null> {
     const user = this.db.users.get(userId);
-    return user ? structuredClone(user) : null;
+    return user ? copyUser(user) : null;
   }
 
   async findUserByEmail(email: string): Promise<UserRecord | null> {
@@ -27,8 +27,8 @@ export class MemoryUserStore implements UserStore {
   async updateUser(userId: string, change: (user: UserRecord) => UserRecord): Promise<UserRecord | null> {
     const user = this.db.users.get(userId);
     if (!user) return null;
-    const next = change(structuredClone(user));
-    this.db.users.set(userId, structuredClone(next));
+    const next = change(copyUser(user));
+    this.db.users.set(userId, copyUser(next));
     return next;
   }
 

@@ -30,21 +30,16 @@ const REDIS_STOP_TIMEOUT_MILLIS = 3000;
 const NO_REDIS_MESSAGE =
   'No Redis for tests: install redis-server (apt-get install -y redis-server), start Docker, or set REDIS_URL';
 
-/** The part of jest's global config read here. */
-interface GlobalConfigSubset {
-  selectProjects?: readonly string[] | undefined;
-}
-
 /**
  * Provisions one Redis for the whole run, in this order: a container when a Docker engine
  * answers, REDIS_URL when set, a private redis-server on a free loopback port. Never the
  * Redis that may already listen on 6379: tests must not touch data they do not own.
+ *
+ * Registered on the integration project (jest.config.ts): jest runs a project's global
+ * setup only when that project has tests in the run, and a given file only once, so
+ * unit-only runs need no Redis at all.
  */
-export default async function globalSetup(globalConfig: GlobalConfigSubset): Promise<void> {
-  // `jest --selectProjects unit` needs no Redis, so a machine without one can still run it.
-  const selected = globalConfig.selectProjects;
-  if (selected && selected.length > 0 && !selected.includes('integration')) return;
-
+export default async function globalSetup(): Promise<void> {
   const testRedis = await provisionRedis();
   globalThis.sessionqlTestRedis = testRedis;
   process.env.REDIS_URL_FOR_TESTS = testRedis.url;
@@ -180,9 +175,12 @@ async function startRedisServer(executable: string): Promise<TestRedis> {
 
 async function stopProcess(child: ReturnType<typeof spawn>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
+  // Referenced again while stopping, so that the process waits for the exit it asked for.
+  child.ref();
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
-  const stopped = await Promise.race([exited.then(() => true), delay(REDIS_STOP_TIMEOUT_MILLIS, false)]);
+  // An unref'd timer: a pending ref'd one would hold jest open for its full length.
+  const stopped = await Promise.race([exited.then(() => true), delay(REDIS_STOP_TIMEOUT_MILLIS, false, { ref: false })]);
   if (!stopped) {
     child.kill('SIGKILL');
     await exited;

@@ -1,0 +1,169 @@
+import type { AddressInfo } from 'node:net';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import type { Redis } from 'ioredis';
+import { CookieJar } from 'tough-cookie';
+import { createApp, type App } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { ManualClock, type Clock } from '../../src/shared/clock';
+import { createMemoryStore, createRedisStore, type Store } from '../../src/shared/store';
+import { connectTestRedis, deleteKeysWithPrefix, uniqueKeyPrefix } from './redis';
+
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
+
+export type StoreKind = 'redis' | 'memory';
+
+export interface TestServerOptions {
+  store?: StoreKind;
+  /** Extra environment variables for loadConfig (strings, as in a real environment). */
+  env?: Record<string, string>;
+  clock?: Clock;
+  /** Reuse another server's Redis keyspace (e.g. to restart with other secrets). */
+  keyPrefix?: string;
+  /** Replace parts of the store, e.g. to simulate failures. */
+  wrapStore?: (store: Store) => Store;
+}
+
+export interface TestServer {
+  url: string;
+  graphqlUrl: string;
+  app: App;
+  config: Config;
+  store: Store;
+  clock: ManualClock | Clock;
+  /** The test's own Redis client and key prefix (Redis stores only). */
+  redis: Redis | null;
+  keyPrefix: string;
+  client(options?: ClientOptions): TestClient;
+  close(): Promise<void>;
+}
+
+/** Starts the real app on a free loopback port, on a real Redis (default) or the in-process store. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRETS: TEST_SECRET, BCRYPT_COST: '4', ...options.env });
+  const clock = options.clock ?? new ManualClock();
+  const keyPrefix = options.keyPrefix ?? uniqueKeyPrefix('http');
+  let redis: Redis | null = null;
+  let store: Store;
+  let closeStore = async () => {};
+  if ((options.store ?? 'redis') === 'redis') {
+    redis = await connectTestRedis();
+    store = createRedisStore({ redis, clock, keyPrefix });
+    const ownedPrefix = options.keyPrefix === undefined;
+    closeStore = async () => {
+      if (ownedPrefix) await deleteKeysWithPrefix(redis!, keyPrefix);
+      redis!.disconnect();
+    };
+  } else {
+    const memory = createMemoryStore({ clock });
+    store = memory;
+    closeStore = async () => memory.close();
+  }
+  if (options.wrapStore) store = options.wrapStore(store);
+
+  const app = await createApp(config, { store, clock });
+  await new Promise<void>((resolve) => app.httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = app.httpServer.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    graphqlUrl: `${url}/graphql`,
+    app,
+    config,
+    store,
+    clock,
+    redis,
+    keyPrefix,
+    client: (clientOptions) => new TestClient(`${url}/graphql`, clientOptions),
+    close: async () => {
+      await app.stop();
+      await closeStore();
+    },
+  };
+}
+
+export interface ClientOptions {
+  /** Keep cookies like a browser (default true). */
+  cookies?: boolean;
+  bearerToken?: string;
+  headers?: Record<string, string>;
+}
+
+export interface GraphQLResponse<TData> {
+  status: number;
+  headers: Headers;
+  setCookies: string[];
+  data: TData | null | undefined;
+  errors: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }> | undefined;
+  body: string;
+}
+
+/** A GraphQL client over real HTTP with an optional cookie jar, like a browser or an app. */
+export class TestClient {
+  readonly jar: CookieJar | null;
+  bearerToken: string | undefined;
+
+  constructor(
+    readonly graphqlUrl: string,
+    private readonly options: ClientOptions = {},
+  ) {
+    this.jar = options.cookies === false ? null : new CookieJar();
+    this.bearerToken = options.bearerToken;
+  }
+
+  async request<TData, TVariables>(
+    document: TypedDocumentNode<TData, TVariables>,
+    ...[variables, headers]: TVariables extends Record<string, never>
+      ? [variables?: TVariables, headers?: Record<string, string>]
+      : [variables: TVariables, headers?: Record<string, string>]
+  ): Promise<GraphQLResponse<TData>> {
+    return this.post<TData>({ query: print(document), variables: variables ?? {} }, headers);
+  }
+
+  /** Sends any JSON body (for hostile or hand-written requests). */
+  async post<TData = unknown>(body: unknown, headers: Record<string, string> = {}): Promise<GraphQLResponse<TData>> {
+    return this.send<TData>('POST', this.graphqlUrl, { 'content-type': 'application/json', ...headers }, JSON.stringify(body));
+  }
+
+  async send<TData = unknown>(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<GraphQLResponse<TData>> {
+    const requestHeaders: Record<string, string> = { ...this.options.headers, ...headers };
+    if (this.bearerToken && !('authorization' in requestHeaders)) requestHeaders.authorization = `Bearer ${this.bearerToken}`;
+    const cookie = this.jar ? await this.jar.getCookieString(url) : '';
+    if (cookie && !('cookie' in requestHeaders)) requestHeaders.cookie = cookie;
+    const response = await fetch(url, { method, headers: requestHeaders, ...(body === undefined ? {} : { body }) });
+    const setCookies = response.headers.getSetCookie();
+    if (this.jar) for (const setCookie of setCookies) await this.jar.setCookie(setCookie, url);
+    const text = await response.text();
+    let parsed: { data?: TData | null; errors?: GraphQLResponse<TData>['errors'] } = {};
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      parsed = {};
+    }
+    return { status: response.status, headers: response.headers, setCookies, data: parsed.data, errors: parsed.errors, body: text };
+  }
+
+  /** The session cookie's value in the jar, if any. */
+  async sessionCookieValue(name = 'sid'): Promise<string | undefined> {
+    const cookies = (await this.jar?.getCookies(this.graphqlUrl)) ?? [];
+    return cookies.find((cookie) => cookie.key === name)?.value;
+  }
+}
+
+/** The error codes of a response, in order. */
+export function errorCodes(response: { errors?: Array<{ extensions?: Record<string, unknown> }> | undefined }): unknown[] {
+  return (response.errors ?? []).map((error) => error.extensions?.code);
+}
+
+let emailCounter = 0;
+export function uniqueEmail(label = 'user'): string {
+  emailCounter += 1;
+  return `${label}-${process.pid}-${Date.now()}-${emailCounter}@example.com`;
+}
+
+export const PASSWORD = 'correct horse battery';
