@@ -45,7 +45,9 @@ export function installGraphiQL(router: Router, endpoint: string): void {
     // ruru's published type marks every client option required; these two are all we set.
     clientConfig: { defaultQuery: EXAMPLE_OPERATIONS, initialQuery: EXAMPLE_OPERATIONS } as RuruClientConfig,
   });
-  router.use(STATIC_PATH, serveStatic(STATIC_PATH) as unknown as RequestHandler);
+  const assets = serveStatic(STATIC_PATH) as unknown as RequestHandler;
+  // Not mounted with router.use(STATIC_PATH): ruru strips the prefix from the full URL itself.
+  router.get(/^\/graphiql-assets\//, assets);
   router.get(endpoint, (req, res, next) => {
     if (!prefersHtml(req)) return next();
     res.type('html').send(page);

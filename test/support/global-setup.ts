@@ -52,7 +52,7 @@ async function provisionRedis(): Promise<TestRedis> {
   const redisUrl = process.env.REDIS_URL?.trim();
   if (redisUrl) {
     if (!(await waitUntilRedisAnswers(redisUrl, { timeoutMillis: 3000 }))) {
-      throw new Error(`REDIS_URL (${redactUrl(redisUrl)}) does not answer PING`);
+      throw oneLineError(`REDIS_URL (${redactUrl(redisUrl)}) does not answer PING`);
     }
     return { source: 'REDIS_URL', url: redisUrl, stop: async () => {} };
   }
@@ -60,7 +60,14 @@ async function provisionRedis(): Promise<TestRedis> {
   const redisServer = await findOnPath('redis-server');
   if (redisServer) return startRedisServer(redisServer);
 
-  throw new Error(NO_REDIS_MESSAGE);
+  throw oneLineError(NO_REDIS_MESSAGE);
+}
+
+/** An error that jest prints as its message alone: the stack of the setup would only hide it. */
+function oneLineError(message: string): Error {
+  const error = new Error(message);
+  error.stack = message;
+  return error;
 }
 
 /**
@@ -219,6 +226,9 @@ async function redisAnswersPing(url: string): Promise<boolean> {
     enableOfflineQueue: false,
     connectTimeout: 500,
     commandTimeout: 500,
+    // ioredis otherwise keeps a 2 s timer after disconnecting a socket that never opened,
+    // and that timer holds jest open after the run.
+    disconnectTimeout: 100,
   });
   client.on('error', () => {});
   try {
