@@ -55,12 +55,13 @@ export function verifySessionToken(token: string, verificationSecrets: readonly 
   if (!BASE64URL_256_BITS.test(secret) || !BASE64URL_256_BITS.test(signature)) return null;
 
   const payload = `${version}.${userId}.${sessionId}.${secret}`;
-  const presented = Buffer.from(signature, 'base64url');
-  // Check every secret (no early exit) so timing does not reveal which one matched.
+  // Compared as text, not decoded bytes: base64url has several spellings of the same
+  // bytes, and only the canonical one is accepted. Every secret is checked (no early
+  // exit) so that timing does not reveal which one matched.
+  const presented = Buffer.from(signature);
   let valid = false;
   for (const verificationSecret of verificationSecrets) {
-    const expected = Buffer.from(mac(payload, verificationSecret), 'base64url');
-    if (timingSafeEqual(expected, presented)) valid = true;
+    if (timingSafeEqual(Buffer.from(mac(payload, verificationSecret)), presented)) valid = true;
   }
   return valid ? { userId, sessionId, secret } : null;
 }

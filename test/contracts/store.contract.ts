@@ -207,9 +207,9 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
         expect(await store.sessions.touchSession(touchedAt(clock, session))).toBe(false);
 
+        await expectKeyspaceInStep(user.id, []);
         expect((await store.sessions.findSessionWithUser(user.id, session.id)).session).toBeNull();
         expect(await store.sessions.listSessions(user.id)).toEqual([]);
-        await expectKeyspaceInStep(user.id, []);
       });
 
       it('lists only live sessions and drops those whose expiresAt has passed', async () => {
@@ -263,9 +263,9 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.sessions.revokeSession(user.id, session.id)).toBe(true);
         expect(await store.sessions.revokeSession(user.id, session.id)).toBe(false);
 
+        await expectKeyspaceInStep(user.id, [kept.id]);
         expect((await store.sessions.findSessionWithUser(user.id, session.id)).session).toBeNull();
         expect(await liveSessionIds(user.id)).toEqual([kept.id]);
-        await expectKeyspaceInStep(user.id, [kept.id]);
       });
 
       it('answers false for an unknown session id and for another user\'s session, which stays live', async () => {
@@ -290,9 +290,9 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
         expect(await store.sessions.revokeUserSessions(user.id)).toBe(3);
 
+        await expectKeyspaceInStep(user.id, []);
         expect(await store.sessions.listSessions(user.id)).toEqual([]);
         expect(await store.sessions.revokeUserSessions(user.id)).toBe(0);
-        await expectKeyspaceInStep(user.id, []);
         expect(await liveSessionIds(other.id)).toEqual([otherSession.id]);
       });
 
@@ -304,9 +304,9 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
         expect(await store.sessions.revokeUserSessions(user.id, kept.id)).toBe(2);
 
+        await expectKeyspaceInStep(user.id, [kept.id]);
         expect(await liveSessionIds(user.id)).toEqual([kept.id]);
         expect((await store.sessions.findSessionWithUser(user.id, kept.id)).session).toEqual(kept);
-        await expectKeyspaceInStep(user.id, [kept.id]);
       });
 
       it('counts only live sessions when revoking all of them', async () => {
@@ -333,9 +333,9 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const fourth = buildSessionRecord(clock, user.id);
         expect(await store.sessions.createSession(fourth, 3)).toEqual([leastRecentlyUsed.id]);
 
+        await expectKeyspaceInStep(user.id, [oldestButRecentlyUsed.id, middle.id, fourth.id]);
         expect(await liveSessionIds(user.id)).toEqual([oldestButRecentlyUsed.id, middle.id, fourth.id].sort());
         expect((await store.sessions.findSessionWithUser(user.id, leastRecentlyUsed.id)).session).toBeNull();
-        await expectKeyspaceInStep(user.id, [oldestButRecentlyUsed.id, middle.id, fourth.id]);
 
         clock.advanceBySeconds(60);
         const fifth = buildSessionRecord(clock, user.id);
@@ -379,9 +379,9 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
         expect(await store.users.replacePasswordHash(user.id, '$2b$04$new-hash', kept.id)).toBe(2);
 
+        await expectKeyspaceInStep(user.id, [kept.id]);
         expect(await store.users.findUserById(user.id)).toEqual({ ...user, passwordHash: '$2b$04$new-hash' });
         expect(await liveSessionIds(user.id)).toEqual([kept.id]);
-        await expectKeyspaceInStep(user.id, [kept.id]);
       });
 
       it('ends every session when the kept one is not the user\'s', async () => {
@@ -415,8 +415,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
         expect(results.filter((result) => result === true)).toHaveLength(25);
         const kept = sessions.filter((session) => !revoked.has(session.id)).map((session) => session.id);
-        expect(await liveSessionIds(user.id)).toEqual(kept.sort());
         await expectKeyspaceInStep(user.id, kept);
+        expect(await liveSessionIds(user.id)).toEqual(kept.sort());
       });
 
       it('holds the cap under 50 concurrent creates', async () => {
@@ -425,12 +425,12 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
         const evictions = await Promise.all(sessions.map((session) => store.sessions.createSession(session, 10)));
 
-        const live = await liveSessionIds(user.id);
-        const evicted = evictions.flat();
-        expect(live).toHaveLength(10);
-        expect(new Set(evicted).size).toBe(40);
-        expect([...live, ...evicted].sort()).toEqual(sessions.map((session) => session.id).sort());
-        await expectKeyspaceInStep(user.id, live);
+        expect(evictions.flat()).toHaveLength(40);
+        const evicted = new Set(evictions.flat());
+        expect(evicted.size).toBe(40);
+        const kept = sessions.map((session) => session.id).filter((id) => !evicted.has(id));
+        await expectKeyspaceInStep(user.id, kept);
+        expect(await liveSessionIds(user.id)).toEqual(kept.sort());
       });
     });
   });
