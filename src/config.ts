@@ -30,6 +30,8 @@ export interface Config {
     graphiqlEnabled: boolean;
   };
   store: StoreConfig;
+  /** Prefix of every Redis key, so several deployments can share one Redis. */
+  redisKeyPrefix: string;
   session: {
     /** The first signs new tokens; every one verifies. */
     secrets: string[];
@@ -181,6 +183,10 @@ const environmentSchema = z.object({
   REDIS_CLUSTER_NODES: hostAndPortList,
   REDIS_SENTINELS: hostAndPortList,
   REDIS_SENTINEL_NAME: variable((value) => value),
+  REDIS_KEY_PREFIX: variable((value, ctx) => {
+    if (/^[A-Za-z0-9:_.-]{1,64}$/.test(value)) return value;
+    return fail(ctx, value, `must be 1 to 64 letters, digits or : _ . - (no hash-tag braces; got "${value}")`);
+  }),
   SESSION_SECRETS: secretList,
   SESSION_IDLE_TTL: duration,
   SESSION_ABSOLUTE_TTL: duration,
@@ -246,6 +252,7 @@ function buildConfig(parsed: ParsedEnvironment): Config {
       graphiqlEnabled: parsed.GRAPHIQL ?? !production,
     },
     store: storeConfig(parsed),
+    redisKeyPrefix: parsed.REDIS_KEY_PREFIX ?? 'sq:',
     session: {
       secrets,
       secretsGenerated: parsed.SESSION_SECRETS === undefined,

@@ -31,7 +31,7 @@ export async function openStore(config: Config, clock: Clock, logger: Logger): P
     logger.info({ store: config.store.kind }, 'session store connected');
   }
   return {
-    store: createRedisStore({ redis, clock }),
+    store: createRedisStore({ redis, clock, keyPrefix: config.redisKeyPrefix }),
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },

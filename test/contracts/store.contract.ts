@@ -21,6 +21,11 @@ export type StoreFactory = (clock: ManualClock) => Promise<StoreUnderTest>;
 
 const NO_CAP = 1000;
 
+/** Fresh ids, largest first. */
+function descendingIds(count: number): string[] {
+  return Array.from({ length: count }, () => newId()).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+}
+
 /**
  * The contract every Store implementation must pass (src/user/user.store.ts,
  * src/session/session.store.ts). Time only moves when a test advances the ManualClock.
@@ -320,17 +325,19 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
 
       it('evicts the least recently used sessions when a new one goes over the cap', async () => {
+        // Ids in the reverse of the eviction order, so that evicting by id cannot pass.
+        const [firstVictimId, secondVictimId, ...otherIds] = descendingIds(5);
         const user = await createUser();
-        const oldestButRecentlyUsed = await createSession(user.id);
+        const oldestButRecentlyUsed = await createSession(user.id, { id: otherIds[0] });
         clock.advanceBySeconds(60);
-        const leastRecentlyUsed = await createSession(user.id);
+        const leastRecentlyUsed = await createSession(user.id, { id: firstVictimId });
         clock.advanceBySeconds(60);
-        const middle = await createSession(user.id);
+        const middle = await createSession(user.id, { id: secondVictimId });
         clock.advanceBySeconds(60);
         expect(await store.sessions.touchSession(touchedAt(clock, oldestButRecentlyUsed))).toBe(true);
         clock.advanceBySeconds(60);
 
-        const fourth = buildSessionRecord(clock, user.id);
+        const fourth = buildSessionRecord(clock, user.id, { id: otherIds[1] });
         expect(await store.sessions.createSession(fourth, 3)).toEqual([leastRecentlyUsed.id]);
 
         await expectKeyspaceInStep(user.id, [oldestButRecentlyUsed.id, middle.id, fourth.id]);
@@ -338,20 +345,21 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect((await store.sessions.findSessionWithUser(user.id, leastRecentlyUsed.id)).session).toBeNull();
 
         clock.advanceBySeconds(60);
-        const fifth = buildSessionRecord(clock, user.id);
+        const fifth = buildSessionRecord(clock, user.id, { id: otherIds[2] });
         expect(await store.sessions.createSession(fifth, 3)).toEqual([middle.id]);
         expect(await liveSessionIds(user.id)).toEqual([oldestButRecentlyUsed.id, fourth.id, fifth.id].sort());
       });
 
       it('evicts several sessions at once when the cap went down', async () => {
         const user = await createUser();
+        const ids = descendingIds(5);
         const sessions: SessionRecord[] = [];
         for (let i = 0; i < 4; i++) {
-          sessions.push(await createSession(user.id));
+          sessions.push(await createSession(user.id, { id: ids[i] }));
           clock.advanceBySeconds(10);
         }
 
-        const newest = buildSessionRecord(clock, user.id);
+        const newest = buildSessionRecord(clock, user.id, { id: ids[4] });
         const evicted = await store.sessions.createSession(newest, 2);
 
         expect(evicted.sort()).toEqual(sessions.slice(0, 3).map((session) => session.id).sort());
