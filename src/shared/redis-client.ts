@@ -19,6 +19,8 @@ const FAIL_FAST_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 1,
   commandTimeout: COMMAND_TIMEOUT_MILLIS,
   connectTimeout: CONNECT_TIMEOUT_MILLIS,
+  // Shutdown should not wait seconds on a server that is already gone.
+  disconnectTimeout: 200,
   retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MILLIS),
   enableAutoPipelining: true,
   lazyConnect: true,

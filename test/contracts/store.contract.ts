@@ -62,7 +62,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       return (await store.sessions.listSessions(userId)).map((session) => session.id).sort();
     }
 
-    /** Redis only: session keys, index entries and the live list all name the same sessions. */
+    /** Redis only: the session keys and the index entries name exactly the expected sessions (no orphan, no stale entry). */
     async function expectKeyspaceInStep(userId: string, expectedIds: string[]): Promise<void> {
       if (!subject.readSessionKeyspace) return;
       const { sessionKeyIds, indexIds } = await subject.readSessionKeyspace(userId);
@@ -169,6 +169,28 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           expect(found.session?.expiresAt.getTime()).toBe(session.expiresAt.getTime());
           expect(found.user).toEqual(user);
         }
+      });
+
+      it('shares no mutable state with callers, and returns real Dates', async () => {
+        const user = await createUser({ displayName: 'Alice' });
+        const session = await createSession(user.id);
+        const original = { user: structuredClone(user), session: structuredClone(session) };
+
+        // Changing what was passed in, or what came out, must not change what is stored.
+        user.roles.push(Role.ADMIN);
+        user.displayName = 'Mallory';
+        session.expiresAt.setTime(0);
+        const found = await store.sessions.findSessionWithUser(user.id, session.id);
+        found.user?.roles.push(Role.ADMIN);
+        found.session?.lastSeenAt.setTime(0);
+        (await store.users.findUserById(user.id))?.createdAt.setTime(0);
+
+        const again = await store.sessions.findSessionWithUser(user.id, session.id);
+        expect(again).toEqual(original);
+        // GraphQL's DateTime scalar checks `instanceof Date` in the server's own realm.
+        expect(again.session?.createdAt).toBeInstanceOf(Date);
+        expect(again.user?.createdAt).toBeInstanceOf(Date);
+        expect((await store.sessions.listSessions(user.id))[0]?.expiresAt).toBeInstanceOf(Date);
       });
 
       it('finds no session for an unknown session id or user', async () => {

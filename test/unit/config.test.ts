@@ -32,6 +32,7 @@ describe('loadConfig', () => {
         graphiqlEnabled: true,
       });
       expect(config.store).toEqual({ kind: 'memory' });
+      expect(config.redisKeyPrefix).toBe('sq:');
       expect(config.session).toMatchObject({
         secretsGenerated: true,
         idleTtlSeconds: 7 * 86_400,
@@ -262,6 +263,14 @@ describe('loadConfig', () => {
       const problems = problemsFor({ REDIS_URL: 'http://admin:hunter2-redis-password@cache.example.com:6379' });
       expect(problemsNaming('REDIS_URL', problems)).toHaveLength(1);
       expect(problems.join('\n')).not.toContain('hunter2');
+    });
+
+    it('takes REDIS_KEY_PREFIX so that deployments can share a Redis', () => {
+      expect(loadConfig({ REDIS_KEY_PREFIX: 'staging:sq:' }).redisKeyPrefix).toBe('staging:sq:');
+    });
+
+    it.each(['{tenant}:', 'with space', 'x'.repeat(65)])('rejects REDIS_KEY_PREFIX=%j', (prefix) => {
+      expect(problemsNaming('REDIS_KEY_PREFIX', problemsFor({ REDIS_KEY_PREFIX: prefix }))).toHaveLength(1);
     });
 
     it('parses REDIS_CLUSTER_NODES, with REDIS_URL as the credentials', () => {

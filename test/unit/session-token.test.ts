@@ -84,6 +84,17 @@ describe('session tokens', () => {
       expect(verifySessionToken(withField(token, 4, flipFirstCharacter(mac)), [CURRENT_SECRET])).toBeNull();
     });
 
+    it('rejects a non-canonical spelling of the right mac (same bytes, other padding bits)', () => {
+      const mac = token.split('.')[4]!;
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      // The last of 43 base64url characters carries 4 bits of data and 2 unused bits.
+      const last = alphabet.indexOf(mac.at(-1)!);
+      const sameBytes = `${mac.slice(0, -1)}${alphabet[(last & ~0b11) | ((last + 1) & 0b11)]}`;
+      expect(Buffer.from(sameBytes, 'base64url')).toEqual(Buffer.from(mac, 'base64url'));
+      expect(verifySessionToken(withField(token, 4, sameBytes), [CURRENT_SECRET])).toBeNull();
+      expect(verifySessionToken(token, [CURRENT_SECRET])).not.toBeNull();
+    });
+
     it('rejects a mac made with another key', () => {
       const payload = token.split('.').slice(0, 4).join('.');
       const forgedMac = createHmac('sha256', 'attacker-chosen-key-0123456789abcdef').update(payload).digest('base64url');
