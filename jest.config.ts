@@ -37,7 +37,7 @@ const config: Config = {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/contracts/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/contracts/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/setup-integration.ts'],
       // ruru (GraphiQL) loads its asset bundle with a dynamic import(), which Jest's VM only
       // runs with --experimental-vm-modules; compiling that one package to require() avoids it.
