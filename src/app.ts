@@ -7,16 +7,25 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import { AuthResolver } from './auth/auth.resolver';
 import { AuthService } from './auth/auth.service';
+import { LoginThrottle } from './auth/login-throttle';
 import { PasswordHasher } from './auth/password-hasher';
 import type { Config } from './config';
 import type { GraphQLContext } from './graphql/context';
+import { abuseLimitRules } from './graphql/abuse-limits';
 import { createContextBuilder } from './graphql/context-builder';
 import { createErrorFormatter, serviceUnavailableStatusPlugin } from './graphql/error-formatting';
 import { installGraphiQL } from './graphql/graphiql';
 import { buildAppSchema } from './graphql/schema';
+import { graphqlErrorMetricsPlugin } from './observability/graphql-metrics.plugin';
+import { AppMetrics } from './observability/metrics';
+import { METRICS_PATH, metricsHandler } from './observability/metrics.route';
+import { requestContextMiddleware, requestScopedLogger } from './observability/request-context';
+import { timedStore } from './observability/timed-store';
+import { SessionEventResolver } from './session/session-event.resolver';
 import { SessionResolver } from './session/session.resolver';
 import { SessionService } from './session/session.service';
 import { sessionCookieName } from './session/session-transport';
@@ -33,6 +42,8 @@ export interface AppDependencies {
   store: Store;
   clock?: Clock;
   logger?: Logger;
+  /** Also export the process's CPU, memory, event-loop and GC metrics (main.ts; tests leave it off). */
+  processMetrics?: boolean;
 }
 
 export interface App {
@@ -40,6 +51,8 @@ export interface App {
   httpServer: Server;
   express: express.Express;
   services: { auth: AuthService; sessions: SessionService; users: UserService; passwords: PasswordHasher };
+  /** This app's own Prometheus registry and counters (GET /metrics). */
+  metrics: AppMetrics;
   /** Stops Apollo (draining in-flight requests) and closes the HTTP server. */
   stop(): Promise<void>;
 }
@@ -47,8 +60,11 @@ export interface App {
 /** The composition root: builds every service from the config and the store. Never listens. */
 export async function createApp(config: Config, dependencies: AppDependencies): Promise<App> {
   const clock = dependencies.clock ?? systemClock;
-  const logger = dependencies.logger ?? pino({ level: 'silent' });
-  const { store } = dependencies;
+  const baseLogger = dependencies.logger ?? pino({ level: 'silent' });
+  // Every line a service logs while handling a request carries that request's id.
+  const logger = requestScopedLogger(baseLogger);
+  const metrics = new AppMetrics({ processMetrics: dependencies.processMetrics ?? false });
+  const store = timedStore(dependencies.store, metrics);
 
   const passwords = new PasswordHasher(config.passwords.bcryptCost);
   const sessions = new SessionService(
@@ -61,13 +77,16 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     },
     clock,
     logger,
+    metrics,
   );
   const users = new UserService(store.users, logger);
-  const auth = new AuthService(store.users, sessions, passwords, clock, logger);
+  const throttle = new LoginThrottle(store, config.throttling);
+  const auth = new AuthService(store.users, sessions, passwords, throttle, clock, logger, metrics);
 
   const resolvers = new Map<Function, object>([
     [AuthResolver, new AuthResolver(auth)],
     [SessionResolver, new SessionResolver(sessions, users)],
+    [SessionEventResolver, new SessionEventResolver(sessions)],
     [UserResolver, new UserResolver(users, sessions)],
   ]);
   const schema = await buildAppSchema({ container: { get: (resolverClass) => resolvers.get(resolverClass) } });
@@ -80,12 +99,14 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     introspection: !production,
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
+    validationRules: abuseLimitRules(config.graphqlLimits),
     formatError: createErrorFormatter(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       serviceUnavailableStatusPlugin,
+      graphqlErrorMetricsPlugin(metrics),
     ],
   });
   await apollo.start();
@@ -93,10 +114,13 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
+  app.use(requestContextMiddleware(baseLogger, metrics));
+  app.use(securityHeaders);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.get(METRICS_PATH, metricsHandler(metrics.registry, config.metrics.token));
   app.get('/readyz', async (_req, res) => {
     try {
       await store.checkHealth();
@@ -126,12 +150,24 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     httpServer,
     express: app,
     services: { auth, sessions, users, passwords },
+    metrics,
     stop: async () => {
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };
 }
+
+/**
+ * helmet's headers for an API: nothing it serves should render, frame or load anything,
+ * so the CSP forbids all; the GraphiQL page sets its own policy (graphql/graphiql.ts).
+ */
+const securityHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+  },
+});
 
 const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');
@@ -153,7 +189,8 @@ function corsFor(origins: readonly string[]): RequestHandler {
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
     credentials: true,
     methods: ['GET', 'POST'],
-    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name'],
+    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'],
+    exposedHeaders: ['x-request-id'],
     maxAge: 600,
   });
 }

@@ -43,6 +43,16 @@ export interface Config {
     cookieSecure: boolean;
   };
   passwords: { bcryptCost: number };
+  throttling: {
+    maxConsecutiveFailures: number;
+    maxFailuresPerEmailHour: number;
+    maxFailuresPerIpDay: number;
+    maxSignUpsPerIpHour: number;
+  };
+  /** Operations past these are refused with GRAPHQL_VALIDATION_FAILED before any resolver runs. */
+  graphqlLimits: { maxDepth: number; maxAliases: number; maxCost: number };
+  /** With a token, GET /metrics answers only `Authorization: Bearer <token>`. */
+  metrics: { token: string | null };
   logLevel: string;
 }
 
@@ -55,6 +65,7 @@ export class ConfigError extends Error {
 }
 
 const MIN_SECRET_LENGTH = 32;
+const MIN_METRICS_TOKEN_LENGTH = 16;
 const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -192,10 +203,22 @@ const environmentSchema = z.object({
   SESSION_ABSOLUTE_TTL: duration,
   BCRYPT_COST: integerIn(4, 31),
   SESSION_MAX_PER_USER: integerIn(1, 10_000),
+  LOGIN_MAX_CONSECUTIVE_FAILURES: integerIn(1, 1_000),
+  LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: integerIn(1, 100_000),
+  LOGIN_MAX_FAILURES_PER_IP_DAY: integerIn(1, 1_000_000),
+  SIGNUP_MAX_PER_IP_HOUR: integerIn(1, 1_000_000),
+  GRAPHQL_MAX_DEPTH: integerIn(1, 100),
+  GRAPHQL_MAX_ALIASES: integerIn(0, 1_000),
+  GRAPHQL_MAX_COST: integerIn(1, 10_000_000),
   CORS_ORIGINS: originList,
   TRUST_PROXY: trustProxy,
   COOKIE_SECURE: boolean,
   GRAPHIQL: boolean,
+  METRICS_TOKEN: variable((value, ctx) => {
+    // Never echo the token itself.
+    if (value.length >= MIN_METRICS_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value)) return value;
+    return fail(ctx, undefined, `must be at least ${MIN_METRICS_TOKEN_LENGTH} printable characters without spaces`);
+  }),
   LOG_LEVEL: variable((value, ctx) => {
     if ((LOG_LEVELS as readonly string[]).includes(value)) return value;
     return fail(ctx, value, `must be one of ${LOG_LEVELS.join(', ')}`);
@@ -209,13 +232,20 @@ type ParsedEnvironment = z.output<typeof environmentSchema>;
  * reported at once (ConfigError.problems), so the server never starts half-configured.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const result = environmentSchema.safeParse(env);
-  const problems = result.success
-    ? []
-    : result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-  const parsed: Partial<ParsedEnvironment> = result.success ? result.data : {};
-  const failed = new Set(result.success ? [] : result.error.issues.map((issue) => String(issue.path[0])));
-  problems.push(...crossVariableProblems(parsed, failed));
+  // Variable by variable, so that the rules across variables still see every good one.
+  const problems: string[] = [];
+  const failed = new Set<string>();
+  const parsed: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(environmentSchema.shape)) {
+    const result = schema.safeParse(env[name]);
+    if (result.success) {
+      if (result.data !== undefined) parsed[name] = result.data;
+    } else {
+      failed.add(name);
+      problems.push(...result.error.issues.map((issue) => `${name} ${issue.message}`));
+    }
+  }
+  problems.push(...crossVariableProblems(parsed as Partial<ParsedEnvironment>, failed));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(buildConfig(parsed as ParsedEnvironment));
 }
@@ -262,6 +292,18 @@ function buildConfig(parsed: ParsedEnvironment): Config {
       cookieSecure: parsed.COOKIE_SECURE ?? production,
     },
     passwords: { bcryptCost: parsed.BCRYPT_COST ?? 12 },
+    throttling: {
+      maxConsecutiveFailures: parsed.LOGIN_MAX_CONSECUTIVE_FAILURES ?? 10,
+      maxFailuresPerEmailHour: parsed.LOGIN_MAX_FAILURES_PER_EMAIL_HOUR ?? 100,
+      maxFailuresPerIpDay: parsed.LOGIN_MAX_FAILURES_PER_IP_DAY ?? 100,
+      maxSignUpsPerIpHour: parsed.SIGNUP_MAX_PER_IP_HOUR ?? 300,
+    },
+    graphqlLimits: {
+      maxDepth: parsed.GRAPHQL_MAX_DEPTH ?? 10,
+      maxAliases: parsed.GRAPHQL_MAX_ALIASES ?? 15,
+      maxCost: parsed.GRAPHQL_MAX_COST ?? 1000,
+    },
+    metrics: { token: parsed.METRICS_TOKEN ?? null },
     logLevel: parsed.LOG_LEVEL ?? 'info',
   };
 }

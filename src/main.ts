@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     logger.warn('SESSION_SECRETS is not set: using a random secret for this process; every session ends when it restarts');
   }
   const { store, close: closeStore } = await openStore(config, systemClock, logger);
-  const app = await createApp(config, { store, logger });
+  const app = await createApp(config, { store, logger, processMetrics: true });
   await new Promise<void>((resolve, reject) => {
     app.httpServer.once('error', reject);
     app.httpServer.listen(config.http.port, config.http.host, resolve);

@@ -38,7 +38,7 @@ export class AuthResolver {
   @Mutation(() => Boolean, { description: 'Verifies the current password, sets the new one and ends every other session.' })
   @Directive('@auth')
   async changePassword(@Arg('input') input: ChangePasswordInput, @Ctx() context: GraphQLContext): Promise<boolean> {
-    await this.auth.changePassword(context.viewer!, input.currentPassword, input.newPassword);
+    await this.auth.changePassword(context.viewer!, context.client, input.currentPassword, input.newPassword);
     return true;
   }
 }

@@ -1,12 +1,15 @@
+import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
+import { noMetrics, type AuthMetrics } from '../observability/metrics';
 import type { ClientInfo, SessionService, Viewer } from '../session/session.service';
 import type { SessionRecord, SessionTransport } from '../session/session.store';
 import type { Clock } from '../shared/clock';
-import { badUserInput, INVALID_CREDENTIALS_MESSAGE, unauthenticated } from '../shared/errors';
+import { badUserInput, ErrorCode, INVALID_CREDENTIALS_MESSAGE, unauthenticated } from '../shared/errors';
 import { newId } from '../shared/ids';
 import { Role } from '../user/role';
 import type { UserRecord, UserStore } from '../user/user.store';
-import { cleanDisplayName, emailProblem, passwordProblem } from './credentials-policy';
+import { cleanDisplayName, emailProblem, PASSWORD_MAX_BYTES, passwordProblem } from './credentials-policy';
+import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './password-hasher';
 
 export interface SignUpRequest {
@@ -35,8 +38,10 @@ export class AuthService {
     private readonly users: UserStore,
     private readonly sessions: SessionService,
     private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly metrics: AuthMetrics = noMetrics,
   ) {}
 
   /**
@@ -44,6 +49,7 @@ export class AuthService {
    * first: re-authentication replaces it.
    */
   async signUp(request: SignUpRequest, client: ClientInfo, presented: Viewer | null): Promise<SignedIn> {
+    await this.throttle.countSignUp(client.ipAddress);
     const email = request.email.trim();
     const emailIssue = emailProblem(email);
     if (emailIssue) throw badUserInput(emailIssue, 'email');
@@ -67,16 +73,31 @@ export class AuthService {
     return this.signIn(user, request.transport, client, presented);
   }
 
-  /** Checks the credentials (same error and about the same time for unknown email and wrong password). */
+  /**
+   * Checks the credentials (same error and about the same time for unknown email and wrong
+   * password), after the throttle: a refused attempt never reaches bcrypt.
+   */
   async login(request: LoginRequest, client: ClientInfo, presented: Viewer | null): Promise<SignedIn> {
+    const attempt = await this.throttle.beginPasswordAttempt(request.email, client.ipAddress).catch((error: unknown) => {
+      if (isRateLimited(error)) this.metrics.loginAttempted('throttled');
+      throw error;
+    });
+    // No account can have such a password: refuse without spending bcrypt time on it.
+    if (Buffer.byteLength(request.password, 'utf8') > PASSWORD_MAX_BYTES) {
+      this.metrics.loginAttempted('failed');
+      throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
+    }
     const user = await this.users.findUserByEmail(request.email);
     const valid = user
       ? await this.hasher.verify(request.password, user.passwordHash)
       : await this.hasher.verifyAgainstDummy(request.password);
     if (!user || !valid) {
       this.logger.info({ userId: user?.id ?? null }, 'login failed');
+      this.metrics.loginAttempted('failed');
       throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
     }
+    this.metrics.loginAttempted('ok');
+    await attempt.succeeded();
     return this.signIn(user, request.transport, client, presented);
   }
 
@@ -90,16 +111,19 @@ export class AuthService {
    * Verifies the current password, stores the new one and, in the same atomic step, ends
    * every other session of the user; the current one stays signed in.
    */
-  async changePassword(viewer: Viewer, currentPassword: string, newPassword: string): Promise<number> {
+  async changePassword(viewer: Viewer, client: ClientInfo, currentPassword: string, newPassword: string): Promise<number> {
+    const attempt = await this.throttle.beginPasswordAttempt(viewer.user.email, client.ipAddress);
     if (!(await this.hasher.verify(currentPassword, viewer.user.passwordHash))) {
       throw badUserInput('Current password is incorrect.', 'currentPassword');
     }
+    await attempt.succeeded();
     const passwordIssue = passwordProblem(newPassword, viewer.user.email);
     if (passwordIssue) throw badUserInput(passwordIssue, 'newPassword');
     const passwordHash = await this.hasher.hash(newPassword);
     const ended = await this.users.replacePasswordHash(viewer.user.id, passwordHash, viewer.session.id);
     if (ended === null) throw unauthenticated();
     this.logger.info({ userId: viewer.user.id, endedSessions: ended, reason: 'password_change' }, 'password changed');
+    this.metrics.sessionsEnded('password_change', ended);
     return ended;
   }
 
@@ -113,6 +137,10 @@ export class AuthService {
     const { session, token } = await this.sessions.startSession(user.id, transport, client);
     return { user, session, token };
   }
+}
+
+function isRateLimited(error: unknown): boolean {
+  return error instanceof GraphQLError && error.extensions.code === ErrorCode.RATE_LIMITED;
 }
 
 function defaultDisplayName(email: string): string {

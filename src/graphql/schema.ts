@@ -3,11 +3,12 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver';
+import { SessionEventResolver } from '../session/session-event.resolver';
 import { SessionResolver } from '../session/session.resolver';
 import { UserResolver } from '../user/user.resolver';
 import { applyAuthDirectives } from './auth-directive';
 
-export const RESOLVERS = [AuthResolver, SessionResolver, UserResolver] as const;
+export const RESOLVERS = [AuthResolver, SessionResolver, SessionEventResolver, UserResolver] as const;
 
 export interface SchemaOptions {
   /** Supplies resolver instances (with their services); omitted when only printing. */

@@ -1,5 +1,5 @@
 import { copySession, copyUser, type MemoryDatabase } from '../shared/memory-database';
-import type { SessionRecord, SessionStore, SessionWithUser } from './session.store';
+import { SESSION_EVENT_RETENTION, type SessionEnd, type SessionEvent, type SessionRecord, type SessionStore, type SessionWithUser } from './session.store';
 
 /** The in-process SessionStore: same contract as the Redis one, for a single process. */
 export class MemorySessionStore implements SessionStore {
@@ -15,7 +15,7 @@ export class MemorySessionStore implements SessionStore {
       .sort((a, b) => a.lastSeenAt.getTime() - b.lastSeenAt.getTime());
     for (const victim of leastRecentlyUsedFirst) {
       if (sessions.size <= maxSessionsPerUser) break;
-      sessions.delete(victim.id);
+      this.db.endSession(session.userId, victim.id, { reason: 'evicted_over_cap', actorId: null });
       evicted.push(victim.id);
     }
     return evicted;
@@ -41,19 +41,16 @@ export class MemorySessionStore implements SessionStore {
     return [...this.db.liveSessionsOf(userId).values()].map((session) => copySession(session));
   }
 
-  async revokeSession(userId: string, sessionId: string): Promise<boolean> {
-    return this.db.liveSessionsOf(userId).delete(sessionId);
+  async revokeSession(userId: string, sessionId: string, end: SessionEnd): Promise<boolean> {
+    return this.db.endSession(userId, sessionId, end);
   }
 
-  async revokeUserSessions(userId: string, exceptSessionId?: string): Promise<number> {
-    const sessions = this.db.liveSessionsOf(userId);
-    let ended = 0;
-    for (const sessionId of [...sessions.keys()]) {
-      if (sessionId !== exceptSessionId) {
-        sessions.delete(sessionId);
-        ended++;
-      }
-    }
-    return ended;
+  async revokeUserSessions(userId: string, end: SessionEnd, exceptSessionId?: string): Promise<number> {
+    return this.db.endSessionsExcept(userId, end, exceptSessionId);
+  }
+
+  async listSessionEvents(userId: string, limit: number): Promise<SessionEvent[]> {
+    const count = Math.max(0, Math.min(limit, SESSION_EVENT_RETENTION.maxEventsPerUser));
+    return this.db.sessionEventsOf(userId).slice(0, count);
   }
 }

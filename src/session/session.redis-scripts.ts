@@ -1,40 +1,88 @@
+import { SESSION_EVENT_RETENTION } from './session.store';
 import type { LuaScript } from '../shared/redis-scripts';
 
 /*
  * Every script works on one user's keys: the index KEYS[1] (a sorted set of session id →
- * idle expiry in ms) and session keys built from a prefix argument. All of them share the
- * user's hash tag, so each script is atomic on Redis Cluster as well.
+ * idle expiry in ms), session keys built from a prefix argument, and the session events.
+ * All of them share the user's hash tag, so each script is atomic on Redis Cluster as well.
  *
  * An index entry's score always equals its session key's PXAT: pruning by score removes
  * exactly the sessions that have expired. Times come from the caller's clock.
  */
 
-/** Deletes the sessions (and index entries) whose expiry is at or before `now`; returns their ids. */
+/**
+ * The user's audit trail, written in the same script as the end it records: a sorted set
+ * of `<ended at ms>|<session id>|<reason>|<actor id, empty for the system>` scored by the
+ * time. Ids are base64url and reasons plain words, so `|` cannot occur inside a field.
+ * `finish_session_events` trims it to the retention window and the maximum length, and
+ * lets the key expire with its newest event.
+ */
+export const SESSION_EVENTS = `
+local recorded_events = 0
+
+local function record_session_end(events, at, id, reason, actor)
+  redis.call('ZADD', events, at, at .. '|' .. id .. '|' .. reason .. '|' .. actor)
+  recorded_events = recorded_events + 1
+end
+
+local function record_expired(events, ids_and_scores)
+  for i = 1, #ids_and_scores, 2 do
+    record_session_end(events, ids_and_scores[i + 1], ids_and_scores[i], 'expired', '')
+  end
+end
+
+local function finish_session_events(events, cutoff, expire_at, max_events)
+  if recorded_events == 0 then return end
+  redis.call('ZREMRANGEBYSCORE', events, '-inf', '(' .. cutoff)
+  redis.call('ZREMRANGEBYRANK', events, 0, -(tonumber(max_events) + 1))
+  redis.call('PEXPIREAT', events, expire_at)
+end
+`;
+
+/**
+ * The last three arguments of every script that can end sessions: events before `cutoff`
+ * are dropped, the key expires at `expireAt`, and at most `max` are kept.
+ */
+export function sessionEventArguments(nowMillis: number): [cutoff: number, expireAt: number, max: number] {
+  const retentionMillis = SESSION_EVENT_RETENTION.retentionSeconds * 1000;
+  return [nowMillis - retentionMillis, nowMillis + retentionMillis, SESSION_EVENT_RETENTION.maxEventsPerUser];
+}
+
+/**
+ * Deletes the sessions (and index entries) whose expiry is at or before `now` and records
+ * them as expired at that expiry.
+ */
 const PRUNE_EXPIRED = `
-local function prune_expired(index, prefix, now)
-  local expired = redis.call('ZRANGE', index, '-inf', now, 'BYSCORE')
-  for _, id in ipairs(expired) do
-    redis.call('DEL', prefix .. id)
+local function prune_expired(index, prefix, now, events)
+  local expired = redis.call('ZRANGE', index, '-inf', now, 'BYSCORE', 'WITHSCORES')
+  for i = 1, #expired, 2 do
+    redis.call('DEL', prefix .. expired[i])
   end
   if #expired > 0 then
     redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
   end
-  return expired
+  record_expired(events, expired)
 end
 `;
 
-/** Ends every session in the index except `keep`; returns the ids of those that were still live. */
+/**
+ * Ends every session in the index except `keep`, recording each end (one that had already
+ * expired as such); returns the ids of those that were still live.
+ */
 export const END_SESSIONS_EXCEPT = `
-local function end_sessions_except(index, prefix, keep, now)
+local function end_sessions_except(index, prefix, keep, now, events, reason, actor)
   local entries = redis.call('ZRANGE', index, 0, -1, 'WITHSCORES')
   local ended = {}
   for i = 1, #entries, 2 do
-    local id, expires_at = entries[i], tonumber(entries[i + 1])
+    local id, expires_at = entries[i], entries[i + 1]
     if id ~= keep then
       redis.call('DEL', prefix .. id)
       redis.call('ZREM', index, id)
-      if expires_at > tonumber(now) then
+      if tonumber(expires_at) > tonumber(now) then
         table.insert(ended, id)
+        record_session_end(events, now, id, reason, actor)
+      else
+        record_session_end(events, expires_at, id, 'expired', '')
       end
     end
   end
@@ -55,19 +103,19 @@ end
 `;
 
 /**
- * KEYS: index, session. ARGV: session id, record, expires-at ms, now ms, max sessions,
- * session key prefix, position of lastSeenAt in the record.
- * Returns the ids of sessions evicted because the user went over the cap.
+ * KEYS: index, session, events. ARGV: session id, record, expires-at ms, now ms, max
+ * sessions, session key prefix, position of lastSeenAt in the record, then the session
+ * event arguments. Returns the ids of sessions evicted because the user went over the cap.
  */
 export const CREATE_SESSION: LuaScript = {
   name: 'sessionqlCreateSession',
-  numberOfKeys: 2,
-  lua: `${PRUNE_EXPIRED}${EXPIRE_INDEX_WITH_LAST_SESSION}
-local index, key = KEYS[1], KEYS[2]
+  numberOfKeys: 3,
+  lua: `${SESSION_EVENTS}${PRUNE_EXPIRED}${EXPIRE_INDEX_WITH_LAST_SESSION}
+local index, key, events = KEYS[1], KEYS[2], KEYS[3]
 local id, record, expires_at, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local max_sessions, prefix, last_seen_position = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 
-prune_expired(index, prefix, now)
+prune_expired(index, prefix, now, events)
 redis.call('SET', key, record, 'PXAT', expires_at)
 redis.call('ZADD', index, expires_at, id)
 
@@ -76,13 +124,17 @@ local count = redis.call('ZCARD', index)
 if count > max_sessions then
   -- Least recently used first: sort the others by their lastSeenAt.
   local others = {}
-  for _, other in ipairs(redis.call('ZRANGE', index, 0, -1)) do
+  local entries = redis.call('ZRANGE', index, 0, -1, 'WITHSCORES')
+  for i = 1, #entries, 2 do
+    local other = entries[i]
     if other ~= id then
       local raw = redis.call('GET', prefix .. other)
       if raw then
         table.insert(others, { id = other, last_seen = cjson.decode(raw)[last_seen_position] })
       else
+        -- Gone before its index entry said (expired by Redis' own clock).
         redis.call('ZREM', index, other)
+        record_session_end(events, now, other, 'expired', '')
         count = count - 1
       end
     end
@@ -93,6 +145,7 @@ if count > max_sessions then
     local victim = others[next_victim].id
     redis.call('DEL', prefix .. victim)
     redis.call('ZREM', index, victim)
+    record_session_end(events, now, victim, 'evicted_over_cap', '')
     table.insert(evicted, victim)
     count = count - 1
     next_victim = next_victim + 1
@@ -100,6 +153,7 @@ if count > max_sessions then
 end
 
 expire_index_with_last_session(index)
+finish_session_events(events, ARGV[8], ARGV[9], ARGV[10])
 return evicted
 `,
 };
@@ -127,15 +181,16 @@ return 1
 };
 
 /**
- * KEYS: index. ARGV: now ms, session key prefix.
- * Returns a flat list of id, record pairs for the live sessions, pruning the rest.
+ * KEYS: index, events. ARGV: now ms, session key prefix, then the session event arguments.
+ * Returns a flat list of id, record pairs for the live sessions, pruning (and recording)
+ * the expired ones.
  */
 export const LIST_SESSIONS: LuaScript = {
   name: 'sessionqlListSessions',
-  numberOfKeys: 1,
-  lua: `${PRUNE_EXPIRED}
-local index, now, prefix = KEYS[1], ARGV[1], ARGV[2]
-prune_expired(index, prefix, now)
+  numberOfKeys: 2,
+  lua: `${SESSION_EVENTS}${PRUNE_EXPIRED}
+local index, events, now, prefix = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
+prune_expired(index, prefix, now, events)
 local result = {}
 for _, id in ipairs(redis.call('ZRANGE', index, 0, -1)) do
   local raw = redis.call('GET', prefix .. id)
@@ -143,44 +198,61 @@ for _, id in ipairs(redis.call('ZRANGE', index, 0, -1)) do
     table.insert(result, id)
     table.insert(result, raw)
   else
+    -- Gone before its index entry said (expired by Redis' own clock).
     redis.call('ZREM', index, id)
+    record_session_end(events, now, id, 'expired', '')
   end
 end
+finish_session_events(events, ARGV[3], ARGV[4], ARGV[5])
 return result
 `,
 };
 
 /**
- * KEYS: index, session. ARGV: session id, now ms.
- * Returns 1 when a live session ended, 0 when there was none (or it had already expired).
+ * KEYS: index, session, events. ARGV: session id, now ms, reason, actor id ('' for the
+ * system), then the session event arguments.
+ * Returns 1 when a live session ended, 0 when there was none (or it had already expired,
+ * which is then recorded as such).
  */
 export const REVOKE_SESSION: LuaScript = {
   name: 'sessionqlRevokeSession',
-  numberOfKeys: 2,
-  lua: `
-local index, key = KEYS[1], KEYS[2]
-local id, now = ARGV[1], tonumber(ARGV[2])
+  numberOfKeys: 3,
+  lua: `${SESSION_EVENTS}
+local index, key, events = KEYS[1], KEYS[2], KEYS[3]
+local id, now, reason, actor = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local expires_at = redis.call('ZSCORE', index, id)
 redis.call('ZREM', index, id)
 local deleted = redis.call('DEL', key)
-if deleted == 1 and expires_at and tonumber(expires_at) > now then
-  return 1
+local ended = 0
+if expires_at then
+  if deleted == 1 and tonumber(expires_at) > tonumber(now) then
+    record_session_end(events, now, id, reason, actor)
+    ended = 1
+  elseif tonumber(expires_at) <= tonumber(now) then
+    record_session_end(events, expires_at, id, 'expired', '')
+  else
+    record_session_end(events, now, id, 'expired', '')
+  end
 end
-return 0
+finish_session_events(events, ARGV[5], ARGV[6], ARGV[7])
+return ended
 `,
 };
 
 /**
- * KEYS: index. ARGV: session id to keep ('' for none), now ms, session key prefix.
+ * KEYS: index, events. ARGV: session id to keep ('' for none), now ms, session key prefix,
+ * reason, actor id ('' for the system), then the session event arguments.
  * Returns the ids of the live sessions that ended.
  */
 export const REVOKE_USER_SESSIONS: LuaScript = {
   name: 'sessionqlRevokeUserSessions',
-  numberOfKeys: 1,
-  lua: `${END_SESSIONS_EXCEPT}${EXPIRE_INDEX_WITH_LAST_SESSION}
-local index, keep, now, prefix = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
-local ended = end_sessions_except(index, prefix, keep, now)
+  numberOfKeys: 2,
+  lua: `${SESSION_EVENTS}${END_SESSIONS_EXCEPT}${EXPIRE_INDEX_WITH_LAST_SESSION}
+local index, events = KEYS[1], KEYS[2]
+local keep, now, prefix, reason, actor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local ended = end_sessions_except(index, prefix, keep, now, events, reason, actor)
 expire_index_with_last_session(index)
+finish_session_events(events, ARGV[6], ARGV[7], ARGV[8])
 return ended
 `,
 };

@@ -9,9 +9,20 @@ import {
   LIST_SESSIONS,
   REVOKE_SESSION,
   REVOKE_USER_SESSIONS,
+  sessionEventArguments,
   TOUCH_SESSION,
 } from './session.redis-scripts';
-import { SessionTransport, type SessionRecord, type SessionStore, type SessionWithUser } from './session.store';
+import {
+  SESSION_END_REASONS,
+  SESSION_EVENT_RETENTION,
+  SessionTransport,
+  type SessionEnd,
+  type SessionEndReason,
+  type SessionEvent,
+  type SessionRecord,
+  type SessionStore,
+  type SessionWithUser,
+} from './session.store';
 
 /**
  * A session is stored as a compact JSON array (memory per session matters at millions of
@@ -61,6 +72,13 @@ export function decodeSessionRecord(userId: string, sessionId: string, raw: stri
   };
 }
 
+/** Reads one member of a user's session events (see SESSION_EVENTS in the scripts). */
+export function decodeSessionEvent(member: string): SessionEvent | null {
+  const [at, sessionId, reason, actorId] = member.split('|');
+  if (!at || !sessionId || !SESSION_END_REASONS.includes(reason as SessionEndReason)) return null;
+  return { sessionId, reason: reason as SessionEndReason, actorId: actorId || null, at: new Date(Number(at)) };
+}
+
 export class RedisSessionStore implements SessionStore {
   private readonly runScript: ScriptRunner;
 
@@ -73,18 +91,20 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async createSession(session: SessionRecord, maxSessionsPerUser: number): Promise<string[]> {
+    const now = this.clock.now().getTime();
     const evicted = await callStore(() =>
       this.runScript(
         CREATE_SESSION,
-        [this.keys.sessionIndex(session.userId), this.keys.session(session.userId, session.id)],
+        [this.keys.sessionIndex(session.userId), this.keys.session(session.userId, session.id), this.keys.sessionEvents(session.userId)],
         [
           session.id,
           encodeSessionRecord(session),
           session.expiresAt.getTime(),
-          this.clock.now().getTime(),
+          now,
           maxSessionsPerUser,
           this.keys.sessionKeyPrefix(session.userId),
           LAST_SEEN_LUA_POSITION,
+          ...sessionEventArguments(now),
         ],
       ),
     );
@@ -113,8 +133,13 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async listSessions(userId: string): Promise<SessionRecord[]> {
+    const now = this.clock.now().getTime();
     const flat = (await callStore(() =>
-      this.runScript(LIST_SESSIONS, [this.keys.sessionIndex(userId)], [this.clock.now().getTime(), this.keys.sessionKeyPrefix(userId)]),
+      this.runScript(
+        LIST_SESSIONS,
+        [this.keys.sessionIndex(userId), this.keys.sessionEvents(userId)],
+        [now, this.keys.sessionKeyPrefix(userId), ...sessionEventArguments(now)],
+      ),
     )) as string[];
     const sessions: SessionRecord[] = [];
     for (let i = 0; i < flat.length; i += 2) {
@@ -123,25 +148,37 @@ export class RedisSessionStore implements SessionStore {
     return sessions;
   }
 
-  async revokeSession(userId: string, sessionId: string): Promise<boolean> {
+  async revokeSession(userId: string, sessionId: string, end: SessionEnd): Promise<boolean> {
+    const now = this.clock.now().getTime();
     const ended = await callStore(() =>
       this.runScript(
         REVOKE_SESSION,
-        [this.keys.sessionIndex(userId), this.keys.session(userId, sessionId)],
-        [sessionId, this.clock.now().getTime()],
+        [this.keys.sessionIndex(userId), this.keys.session(userId, sessionId), this.keys.sessionEvents(userId)],
+        [sessionId, now, end.reason, end.actorId ?? '', ...sessionEventArguments(now)],
       ),
     );
     return ended === 1;
   }
 
-  async revokeUserSessions(userId: string, exceptSessionId?: string): Promise<number> {
+  async revokeUserSessions(userId: string, end: SessionEnd, exceptSessionId?: string): Promise<number> {
+    const now = this.clock.now().getTime();
     const ended = (await callStore(() =>
       this.runScript(
         REVOKE_USER_SESSIONS,
-        [this.keys.sessionIndex(userId)],
-        [exceptSessionId ?? '', this.clock.now().getTime(), this.keys.sessionKeyPrefix(userId)],
+        [this.keys.sessionIndex(userId), this.keys.sessionEvents(userId)],
+        [exceptSessionId ?? '', now, this.keys.sessionKeyPrefix(userId), end.reason, end.actorId ?? '', ...sessionEventArguments(now)],
       ),
     )) as string[];
     return ended.length;
+  }
+
+  async listSessionEvents(userId: string, limit: number): Promise<SessionEvent[]> {
+    const count = Math.max(0, Math.min(limit, SESSION_EVENT_RETENTION.maxEventsPerUser));
+    if (count === 0) return [];
+    const [cutoff] = sessionEventArguments(this.clock.now().getTime());
+    const members = await callStore(() =>
+      this.redis.zrange(this.keys.sessionEvents(userId), '+inf', cutoff, 'BYSCORE', 'REV', 'LIMIT', 0, count),
+    );
+    return members.map(decodeSessionEvent).filter((event): event is SessionEvent => event !== null);
   }
 }

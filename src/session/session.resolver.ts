@@ -30,7 +30,7 @@ export class SessionResolver {
   @Mutation(() => Int, { description: 'Ends all my sessions but this one; returns how many ended.' })
   @Directive('@auth')
   async revokeOtherSessions(@Ctx() { viewer }: GraphQLContext): Promise<number> {
-    return this.sessions.revokeUserSessions(viewer!.user.id, 'revoked_by_user', viewer!.session.id);
+    return this.sessions.revokeUserSessions(viewer!.user.id, 'revoked_by_user', { exceptSessionId: viewer!.session.id });
   }
 
   @Mutation(() => Int, { description: "Ends all of a user's sessions; returns how many ended." })
@@ -39,7 +39,7 @@ export class SessionResolver {
     @Arg('userId', () => ID) userId: string,
     @Ctx() { viewer, sessionCookie }: GraphQLContext,
   ): Promise<number> {
-    const ended = await this.sessions.revokeUserSessions(userId, 'revoked_by_admin');
+    const ended = await this.sessions.revokeUserSessions(userId, 'revoked_by_admin', { actorId: viewer!.user.id });
     if (userId === viewer!.user.id && sessionCookie.presentedVia === 'cookie') sessionCookie.clear();
     return ended;
   }

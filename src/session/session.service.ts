@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { noMetrics, type SessionMetrics } from '../observability/metrics';
 import type { Clock } from '../shared/clock';
 import { ID_PATTERN, newId } from '../shared/ids';
 import type { UserRecord } from '../user/user.store';
@@ -9,7 +10,7 @@ import {
   signSessionToken,
   verifySessionToken,
 } from './session-token';
-import type { SessionEndReason, SessionRecord, SessionStore, SessionTransport } from './session.store';
+import type { SessionEndReason, SessionEvent, SessionRecord, SessionStore, SessionTransport } from './session.store';
 
 export interface SessionSettings {
   /** The first signs new tokens; all verify. */
@@ -51,6 +52,7 @@ export class SessionService {
     private readonly settings: SessionSettings,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly metrics: SessionMetrics = noMetrics,
   ) {}
 
   /** Starts a new session with a new token (never one presented before). */
@@ -76,6 +78,7 @@ export class SessionService {
     };
     const evicted = await this.sessions.createSession(session, this.settings.maxSessionsPerUser);
     this.logger.info({ userId, sessionId: session.id, transport }, 'session started');
+    this.metrics.sessionStarted(transport);
     for (const sessionId of evicted) this.logEnded(userId, sessionId, 'evicted_over_cap');
     const token = signSessionToken({ userId, sessionId: session.id, secret }, this.settings.secrets[0]!);
     return { session, token };
@@ -106,20 +109,39 @@ export class SessionService {
     return sessions.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id));
   }
 
-  /** Ends one of the user's sessions; false when it is not theirs or does not exist. */
-  async revokeSession(userId: string, sessionId: string, reason: SessionEndReason): Promise<boolean> {
+  /**
+   * Ends one of the user's sessions; false when it is not theirs or does not exist. The end
+   * is recorded in the user's session events, by `actorId` (the user themself unless said).
+   */
+  async revokeSession(userId: string, sessionId: string, reason: SessionEndReason, actorId: string | null = userId): Promise<boolean> {
     if (!ID_PATTERN.test(sessionId)) return false;
-    const ended = await this.sessions.revokeSession(userId, sessionId);
+    const ended = await this.sessions.revokeSession(userId, sessionId, { reason, actorId });
     if (ended) this.logEnded(userId, sessionId, reason);
     return ended;
   }
 
-  /** Ends every session of the user except `exceptSessionId`; returns how many ended. */
-  async revokeUserSessions(userId: string, reason: SessionEndReason, exceptSessionId?: string): Promise<number> {
+  /**
+   * Ends every session of the user except `exceptSessionId`; returns how many ended. Each
+   * end is recorded by `actorId` (the user themself unless said, e.g. an admin's id).
+   */
+  async revokeUserSessions(
+    userId: string,
+    reason: SessionEndReason,
+    options: { exceptSessionId?: string; actorId?: string | null } = {},
+  ): Promise<number> {
     if (!ID_PATTERN.test(userId)) return 0;
-    const ended = await this.sessions.revokeUserSessions(userId, exceptSessionId);
-    if (ended > 0) this.logger.info({ userId, ended, reason, keptSessionId: exceptSessionId }, 'sessions ended');
+    const { exceptSessionId } = options;
+    const actorId = options.actorId === undefined ? userId : options.actorId;
+    const ended = await this.sessions.revokeUserSessions(userId, { reason, actorId }, exceptSessionId);
+    if (ended > 0) this.logger.info({ userId, ended, reason, actorId, keptSessionId: exceptSessionId }, 'sessions ended');
+    this.metrics.sessionsEnded(reason, ended);
     return ended;
+  }
+
+  /** The user's recent session events, newest first (none for ids that cannot exist). */
+  async listSessionEvents(userId: string, limit: number): Promise<SessionEvent[]> {
+    if (!ID_PATTERN.test(userId)) return [];
+    return this.sessions.listSessionEvents(userId, limit);
   }
 
   private async slideIdleExpiry(session: SessionRecord, now: Date): Promise<SessionRecord | null> {
@@ -140,5 +162,6 @@ export class SessionService {
 
   private logEnded(userId: string, sessionId: string, reason: SessionEndReason): void {
     this.logger.info({ userId, sessionId, reason }, 'session ended');
+    this.metrics.sessionsEnded(reason, 1);
   }
 }

@@ -1,4 +1,4 @@
-import type { SessionRecord } from '../session/session.store';
+import { SESSION_EVENT_RETENTION, type SessionEnd, type SessionEvent, type SessionRecord } from '../session/session.store';
 import type { UserRecord } from '../user/user.store';
 import type { Clock } from './clock';
 
@@ -15,6 +15,8 @@ export class MemoryDatabase {
   readonly userIdsByEmail = new Map<string, string>();
   /** user id → session id → session; the inner Map is the per-user index. */
   readonly sessionsByUser = new Map<string, Map<string, SessionRecord>>();
+  /** user id → the user's session events, oldest first. */
+  readonly sessionEventsByUser = new Map<string, SessionEvent[]>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(readonly clock: Clock) {
@@ -23,19 +25,64 @@ export class MemoryDatabase {
     this.sweeper.unref();
   }
 
-  /** The user's sessions after removing the expired ones (creating the index if asked). */
+  /** The user's sessions after removing (and recording) the expired ones. */
   liveSessionsOf(userId: string): Map<string, SessionRecord> {
     const sessions = this.sessionsByUser.get(userId) ?? new Map<string, SessionRecord>();
     const now = this.clock.now().getTime();
     for (const [sessionId, session] of sessions) {
-      if (session.expiresAt.getTime() <= now) sessions.delete(sessionId);
+      if (session.expiresAt.getTime() <= now) {
+        sessions.delete(sessionId);
+        this.recordSessionEnd(userId, sessionId, { reason: 'expired', actorId: null }, session.expiresAt);
+      }
     }
     if (sessions.size === 0) this.sessionsByUser.delete(userId);
     return sessions;
   }
 
+  /** Ends one of the user's live sessions and records why; false when there was none. */
+  endSession(userId: string, sessionId: string, end: SessionEnd): boolean {
+    const sessions = this.liveSessionsOf(userId);
+    if (!sessions.delete(sessionId)) return false;
+    if (sessions.size === 0) this.sessionsByUser.delete(userId);
+    this.recordSessionEnd(userId, sessionId, end, this.clock.now());
+    return true;
+  }
+
+  /** Ends every live session of the user but `exceptSessionId`; returns how many ended. */
+  endSessionsExcept(userId: string, end: SessionEnd, exceptSessionId?: string): number {
+    let ended = 0;
+    for (const sessionId of [...this.liveSessionsOf(userId).keys()]) {
+      if (sessionId !== exceptSessionId && this.endSession(userId, sessionId, end)) ended++;
+    }
+    return ended;
+  }
+
+  /** Appends to the user's session events, keeping only the newest within the retention. */
+  recordSessionEnd(userId: string, sessionId: string, end: SessionEnd, at: Date): void {
+    const events = this.sessionEventsByUser.get(userId) ?? [];
+    events.push({ sessionId, reason: end.reason, actorId: end.actorId, at: new Date(at.getTime()) });
+    events.sort((a, b) => a.at.getTime() - b.at.getTime());
+    const cutoff = this.clock.now().getTime() - SESSION_EVENT_RETENTION.retentionSeconds * 1000;
+    const kept = events.filter((event) => event.at.getTime() >= cutoff).slice(-SESSION_EVENT_RETENTION.maxEventsPerUser);
+    this.sessionEventsByUser.set(userId, kept);
+  }
+
+  /** The user's session events, newest first, within the retention. */
+  sessionEventsOf(userId: string): SessionEvent[] {
+    const cutoff = this.clock.now().getTime() - SESSION_EVENT_RETENTION.retentionSeconds * 1000;
+    return (this.sessionEventsByUser.get(userId) ?? [])
+      .filter((event) => event.at.getTime() >= cutoff)
+      .reverse()
+      .map((event) => ({ ...event, at: new Date(event.at.getTime()) }));
+  }
+
   sweepExpiredSessions(): void {
     for (const userId of [...this.sessionsByUser.keys()]) this.liveSessionsOf(userId);
+    // Audit trails of users who ended nothing for the whole retention go, as Redis expires them.
+    const cutoff = this.clock.now().getTime() - SESSION_EVENT_RETENTION.retentionSeconds * 1000;
+    for (const [userId, events] of this.sessionEventsByUser) {
+      if (events.every((event) => event.at.getTime() < cutoff)) this.sessionEventsByUser.delete(userId);
+    }
   }
 
   close(): void {

@@ -1,19 +1,27 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Clock } from './clock';
-import { connectRedisClient, createRedisClient } from './redis-client';
+import { connectRedisClient, createRedisClient, type RedisClient } from './redis-client';
+import { warnAboutRedisDurability } from './redis-durability-check';
 import { createMemoryStore, createRedisStore, type Store } from './store';
 
 const INITIAL_CONNECT_TIMEOUT_MILLIS = 5000;
 
+export interface OpenedStore {
+  store: Store;
+  /** The Redis client under a Redis store (for operators' checks and tests); null in memory. */
+  redis: RedisClient | null;
+  close(): Promise<void>;
+}
+
 /** Opens the configured store; with Redis, starts even if it is down (readiness says so). */
-export async function openStore(config: Config, clock: Clock, logger: Logger): Promise<{ store: Store; close(): Promise<void> }> {
+export async function openStore(config: Config, clock: Clock, logger: Logger): Promise<OpenedStore> {
   if (config.store.kind === 'memory') {
     logger.warn(
       'no REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS: using the in-process store; sessions are lost on restart and not shared between processes',
     );
     const store = createMemoryStore({ clock });
-    return { store, close: async () => store.close() };
+    return { store, redis: null, close: async () => store.close() };
   }
   const redis = createRedisClient(config.store);
   let reachable = true;
@@ -27,11 +35,14 @@ export async function openStore(config: Config, clock: Clock, logger: Logger): P
   });
   if (!(await connectRedisClient(redis, INITIAL_CONNECT_TIMEOUT_MILLIS))) {
     logger.warn('session store not reachable at start; requests get 503 and /readyz reports it until it is');
+    redis.once('ready', () => void warnAboutRedisDurability(redis, logger));
   } else {
     logger.info({ store: config.store.kind }, 'session store connected');
+    await warnAboutRedisDurability(redis, logger);
   }
   return {
     store: createRedisStore({ redis, clock, keyPrefix: config.redisKeyPrefix }),
+    redis,
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -22,6 +22,12 @@ const FAIL_FAST_OPTIONS: RedisOptions = {
   // Shutdown should not wait seconds on a server that is already gone.
   disconnectTimeout: 200,
   retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MILLIS),
+  /*
+   * A master demoted to replica by a failover answers writes with READONLY while the
+   * connection stays open: reconnect (through Sentinel, to the new master). The command
+   * itself fails (SERVICE_UNAVAILABLE) rather than being resent: no offline queue.
+   */
+  reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 1 : false),
   enableAutoPipelining: true,
   lazyConnect: true,
 };
@@ -37,6 +43,8 @@ export function createRedisClient(store: Exclude<StoreConfig, { kind: 'memory' }
         sentinels: store.sentinels,
         name: store.masterName,
         sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MILLIS),
+        // Sentinels announce +switch-master: leave a master that stalled rather than crashed at once.
+        failoverDetector: true,
       });
     case 'cluster': {
       const options: ClusterOptions = {

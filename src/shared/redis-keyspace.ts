@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Every key of one user (record, session index, sessions) carries the hash tag
+ * Every key of one user (record, session index, sessions, session events) carries the hash tag
  * `{u:<userId>}`, so Redis Cluster puts them in one slot and a Lua script or MULTI can
  * change them together. Only the email lookup key lives elsewhere: it is read before the
  * user id is known.
@@ -26,6 +26,11 @@ export class RedisKeyspace {
 
   session(userId: string, sessionId: string): string {
     return this.sessionKeyPrefix(userId) + sessionId;
+  }
+
+  /** The user's audit trail of ended sessions: a sorted set scored by the time each ended. */
+  sessionEvents(userId: string): string {
+    return `${this.prefix}{u:${userId}}:events`;
   }
 
   /** Hashed so that keys hold no personal data and no characters that need care. */

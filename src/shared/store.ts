@@ -1,3 +1,4 @@
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { SessionStore } from '../session/session.store';
 import { MemorySessionStore } from '../session/session.memory-store';
 import { RedisSessionStore } from '../session/session.redis-store';
@@ -17,6 +18,17 @@ export interface Store {
   sessions: SessionStore;
   /** Resolves when the store answers; throws StoreUnavailableError when it does not. */
   checkHealth(): Promise<void>;
+  /** A rate limiter kept in the same store (shared by every server process on Redis). */
+  createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
+}
+
+export interface RateLimiterOptions {
+  /** Distinguishes this limiter's keys from every other's. */
+  name: string;
+  points: number;
+  durationSeconds: number;
+  /** How long a key stays refused once it went over its points (0: until the window ends). */
+  blockSeconds?: number;
 }
 
 export function createRedisStore(options: { redis: RedisClient; clock: Clock; keyPrefix?: string }): Store {
@@ -28,6 +40,14 @@ export function createRedisStore(options: { redis: RedisClient; clock: Clock; ke
     checkHealth: async () => {
       await callStore(() => options.redis.ping());
     },
+    createRateLimiter: (limiter) =>
+      new RateLimiterRedis({
+        storeClient: options.redis,
+        keyPrefix: `${keys.prefix}rl:${limiter.name}`,
+        points: limiter.points,
+        duration: limiter.durationSeconds,
+        blockDuration: limiter.blockSeconds ?? 0,
+      }),
   };
 }
 
@@ -38,6 +58,13 @@ export function createMemoryStore(options: { clock: Clock }): Store & { close():
     users: new MemoryUserStore(db),
     sessions: new MemorySessionStore(db),
     checkHealth: async () => {},
+    createRateLimiter: (limiter) =>
+      new RateLimiterMemory({
+        keyPrefix: limiter.name,
+        points: limiter.points,
+        duration: limiter.durationSeconds,
+        blockDuration: limiter.blockSeconds ?? 0,
+      }),
     close: () => db.close(),
   };
 }

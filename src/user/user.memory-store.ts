@@ -36,14 +36,6 @@ export class MemoryUserStore implements UserStore {
     const user = this.db.users.get(userId);
     if (!user) return null;
     this.db.users.set(userId, { ...user, passwordHash });
-    const sessions = this.db.liveSessionsOf(userId);
-    let ended = 0;
-    for (const sessionId of [...sessions.keys()]) {
-      if (sessionId !== keepSessionId) {
-        sessions.delete(sessionId);
-        ended++;
-      }
-    }
-    return ended;
+    return this.db.endSessionsExcept(userId, { reason: 'password_change', actorId: userId }, keepSessionId);
   }
 }

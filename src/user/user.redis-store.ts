@@ -3,7 +3,7 @@ import type { RedisClient } from '../shared/redis-client';
 import { callStore } from '../shared/redis-errors';
 import type { RedisKeyspace } from '../shared/redis-keyspace';
 import { scriptRunner, type LuaScript, type ScriptRunner } from '../shared/redis-scripts';
-import { END_SESSIONS_EXCEPT, EXPIRE_INDEX_WITH_LAST_SESSION } from '../session/session.redis-scripts';
+import { END_SESSIONS_EXCEPT, EXPIRE_INDEX_WITH_LAST_SESSION, SESSION_EVENTS, sessionEventArguments } from '../session/session.redis-scripts';
 import type { Role } from './role';
 import { normalizeEmail, type CreateUserResult, type UserRecord, type UserStore } from './user.store';
 
@@ -40,21 +40,23 @@ return 1
 };
 
 /**
- * KEYS: user, session index. ARGV: expected record, new record, session to keep, now ms,
- * session key prefix. Compare-and-set of the user record, and in the same step the end
- * of every other session. Returns the number of sessions ended, or -2 on a lost race,
- * -1 for no user.
+ * KEYS: user, session index, session events. ARGV: expected record, new record, session to
+ * keep, now ms, session key prefix, the user's id (the actor), then the session event
+ * arguments. Compare-and-set of the user record, and in the same step the end (and its
+ * record, as password_change) of every other session. Returns the number of sessions
+ * ended, or -2 on a lost race, -1 for no user.
  */
 const REPLACE_PASSWORD_HASH: LuaScript = {
   name: 'sessionqlReplacePasswordHash',
-  numberOfKeys: 2,
-  lua: `${END_SESSIONS_EXCEPT}${EXPIRE_INDEX_WITH_LAST_SESSION}
+  numberOfKeys: 3,
+  lua: `${SESSION_EVENTS}${END_SESSIONS_EXCEPT}${EXPIRE_INDEX_WITH_LAST_SESSION}
 local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if current ~= ARGV[1] then return -2 end
 redis.call('SET', KEYS[1], ARGV[2])
-local ended = end_sessions_except(KEYS[2], ARGV[5], ARGV[3], ARGV[4])
+local ended = end_sessions_except(KEYS[2], ARGV[5], ARGV[3], ARGV[4], KEYS[3], 'password_change', ARGV[6])
 expire_index_with_last_session(KEYS[2])
+finish_session_events(KEYS[3], ARGV[7], ARGV[8], ARGV[9])
 return #ended
 `,
 };
@@ -112,11 +114,12 @@ export class RedisUserStore implements UserStore {
       userId,
       (user) => ({ ...user, passwordHash }),
       async (expected, next) => {
+        const now = this.clock.now().getTime();
         const result = (await callStore(() =>
           this.runScript(
             REPLACE_PASSWORD_HASH,
-            [this.keys.user(userId), this.keys.sessionIndex(userId)],
-            [expected, next, keepSessionId, this.clock.now().getTime(), this.keys.sessionKeyPrefix(userId)],
+            [this.keys.user(userId), this.keys.sessionIndex(userId), this.keys.sessionEvents(userId)],
+            [expected, next, keepSessionId, now, this.keys.sessionKeyPrefix(userId), userId, ...sessionEventArguments(now)],
           ),
         )) as number;
         if (result === -1) return 'missing';

@@ -34,7 +34,8 @@ export interface UserStore {
   updateUser(userId: string, change: (user: UserRecord) => UserRecord): Promise<UserRecord | null>;
   /**
    * Replaces the password hash and, in the same atomic step, ends every session of the
-   * user except `keepSessionId`. Returns how many sessions ended, or null for no such user.
+   * user except `keepSessionId` (recorded as `password_change` by the user themself).
+   * Returns how many sessions ended, or null for no such user.
    */
   replacePasswordHash(userId: string, passwordHash: string, keepSessionId: string): Promise<number | null>;
 }

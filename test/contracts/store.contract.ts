@@ -1,4 +1,4 @@
-import { SessionTransport, type SessionRecord } from '../../src/session/session.store';
+import { SESSION_EVENT_RETENTION, SessionTransport, type SessionEnd, type SessionEvent, type SessionRecord } from '../../src/session/session.store';
 import { ManualClock } from '../../src/shared/clock';
 import { newId } from '../../src/shared/ids';
 import type { Store } from '../../src/shared/store';
@@ -20,6 +20,11 @@ export interface StoreUnderTest {
 export type StoreFactory = (clock: ManualClock) => Promise<StoreUnderTest>;
 
 const NO_CAP = 1000;
+
+/** A revocation by the user themself, as mySessions' revokeSession makes it. */
+function revokedBy(userId: string): SessionEnd {
+  return { reason: 'revoked_by_user', actorId: userId };
+}
 
 /** Fresh ids, largest first. */
 function descendingIds(count: number): string[] {
@@ -223,13 +228,13 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         clock.advanceBySeconds(1200); // Past the original expiresAt, within the new one.
 
         expect(await liveSessionIds(user.id)).toEqual([session.id]);
-        expect(await store.sessions.revokeSession(user.id, session.id)).toBe(true);
+        expect(await store.sessions.revokeSession(user.id, session.id, revokedBy(user.id))).toBe(true);
       });
 
       it('does not bring back a revoked session when it is touched afterwards', async () => {
         const user = await createUser();
         const session = await createSession(user.id);
-        expect(await store.sessions.revokeSession(user.id, session.id)).toBe(true);
+        expect(await store.sessions.revokeSession(user.id, session.id, revokedBy(user.id))).toBe(true);
         clock.advanceBySeconds(60);
 
         expect(await store.sessions.touchSession(touchedAt(clock, session))).toBe(false);
@@ -249,7 +254,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         clock.advanceBySeconds(2 * 3600);
 
         expect(await liveSessionIds(user.id)).toEqual([longLived.id]);
-        expect(await store.sessions.revokeSession(user.id, shortLived.id)).toBe(false);
+        expect(await store.sessions.revokeSession(user.id, shortLived.id, revokedBy(user.id))).toBe(false);
         await expectKeyspaceInStep(user.id, [longLived.id]);
       });
 
@@ -287,8 +292,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const session = await createSession(user.id);
         const kept = await createSession(user.id);
 
-        expect(await store.sessions.revokeSession(user.id, session.id)).toBe(true);
-        expect(await store.sessions.revokeSession(user.id, session.id)).toBe(false);
+        expect(await store.sessions.revokeSession(user.id, session.id, revokedBy(user.id))).toBe(true);
+        expect(await store.sessions.revokeSession(user.id, session.id, revokedBy(user.id))).toBe(false);
 
         await expectKeyspaceInStep(user.id, [kept.id]);
         expect((await store.sessions.findSessionWithUser(user.id, session.id)).session).toBeNull();
@@ -300,8 +305,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const bob = await createUser();
         const bobSession = await createSession(bob.id);
 
-        expect(await store.sessions.revokeSession(alice.id, newId())).toBe(false);
-        expect(await store.sessions.revokeSession(alice.id, bobSession.id)).toBe(false);
+        expect(await store.sessions.revokeSession(alice.id, newId(), revokedBy(alice.id))).toBe(false);
+        expect(await store.sessions.revokeSession(alice.id, bobSession.id, revokedBy(alice.id))).toBe(false);
 
         expect((await store.sessions.findSessionWithUser(bob.id, bobSession.id)).session).toEqual(bobSession);
         expect(await liveSessionIds(bob.id)).toEqual([bobSession.id]);
@@ -315,11 +320,11 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const other = await createUser();
         const otherSession = await createSession(other.id);
 
-        expect(await store.sessions.revokeUserSessions(user.id)).toBe(3);
+        expect(await store.sessions.revokeUserSessions(user.id, revokedBy(user.id))).toBe(3);
 
         await expectKeyspaceInStep(user.id, []);
         expect(await store.sessions.listSessions(user.id)).toEqual([]);
-        expect(await store.sessions.revokeUserSessions(user.id)).toBe(0);
+        expect(await store.sessions.revokeUserSessions(user.id, revokedBy(user.id))).toBe(0);
         expect(await liveSessionIds(other.id)).toEqual([otherSession.id]);
       });
 
@@ -329,7 +334,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const kept = await createSession(user.id);
         await createSession(user.id);
 
-        expect(await store.sessions.revokeUserSessions(user.id, kept.id)).toBe(2);
+        expect(await store.sessions.revokeUserSessions(user.id, revokedBy(user.id), kept.id)).toBe(2);
 
         await expectKeyspaceInStep(user.id, [kept.id]);
         expect(await liveSessionIds(user.id)).toEqual([kept.id]);
@@ -342,7 +347,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 3600) });
         clock.advanceBySeconds(120);
 
-        expect(await store.sessions.revokeUserSessions(user.id)).toBe(1);
+        expect(await store.sessions.revokeUserSessions(user.id, revokedBy(user.id))).toBe(1);
         await expectKeyspaceInStep(user.id, []);
       });
 
@@ -430,6 +435,148 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    describe('session events (audit trail)', () => {
+      async function eventsOf(userId: string, limit = 100): Promise<SessionEvent[]> {
+        return store.sessions.listSessionEvents(userId, limit);
+      }
+
+      it('records why and by whom each session ended, newest first, at the time it ended', async () => {
+        const user = await createUser();
+        const admin = await createUser();
+        const [first, second, third] = [await createSession(user.id), await createSession(user.id), await createSession(user.id)];
+
+        expect(await store.sessions.revokeSession(user.id, first.id, { reason: 'logout', actorId: user.id })).toBe(true);
+        const firstEndedAt = clock.now();
+        clock.advanceBySeconds(10);
+        expect(await store.sessions.revokeSession(user.id, second.id, { reason: 'revoked_by_admin', actorId: admin.id })).toBe(true);
+        clock.advanceBySeconds(10);
+        expect(await store.sessions.revokeSession(user.id, third.id, { reason: 'replaced_by_login', actorId: user.id })).toBe(true);
+
+        expect(await eventsOf(user.id)).toEqual([
+          { sessionId: third.id, reason: 'replaced_by_login', actorId: user.id, at: clock.now() },
+          { sessionId: second.id, reason: 'revoked_by_admin', actorId: admin.id, at: secondsAfter(firstEndedAt, 10) },
+          { sessionId: first.id, reason: 'logout', actorId: user.id, at: firstEndedAt },
+        ]);
+        expect(await eventsOf(admin.id)).toEqual([]);
+      });
+
+      it('records nothing for an end that did not happen, and each end once', async () => {
+        const alice = await createUser();
+        const bob = await createUser();
+        const bobSession = await createSession(bob.id);
+        const aliceSession = await createSession(alice.id);
+
+        expect(await store.sessions.revokeSession(alice.id, newId(), revokedBy(alice.id))).toBe(false);
+        expect(await store.sessions.revokeSession(alice.id, bobSession.id, revokedBy(alice.id))).toBe(false);
+        expect(await eventsOf(alice.id)).toEqual([]);
+        expect(await eventsOf(bob.id)).toEqual([]);
+
+        expect(await store.sessions.revokeSession(alice.id, aliceSession.id, revokedBy(alice.id))).toBe(true);
+        expect(await store.sessions.revokeSession(alice.id, aliceSession.id, revokedBy(alice.id))).toBe(false);
+        expect(await store.sessions.revokeUserSessions(alice.id, revokedBy(alice.id))).toBe(0);
+        expect(await eventsOf(alice.id)).toEqual([{ sessionId: aliceSession.id, reason: 'revoked_by_user', actorId: alice.id, at: clock.now() }]);
+      });
+
+      it('records every session ended at once, but not the one kept', async () => {
+        const user = await createUser();
+        const admin = await createUser();
+        const kept = await createSession(user.id);
+        const others = [await createSession(user.id), await createSession(user.id)];
+
+        expect(await store.sessions.revokeUserSessions(user.id, { reason: 'revoked_by_admin', actorId: admin.id }, kept.id)).toBe(2);
+
+        const events = await eventsOf(user.id);
+        expect(events.map((event) => event.sessionId).sort()).toEqual(others.map((session) => session.id).sort());
+        for (const event of events) expect(event).toMatchObject({ reason: 'revoked_by_admin', actorId: admin.id, at: clock.now() });
+      });
+
+      it('records a password change as ending every other session, by the user', async () => {
+        const user = await createUser();
+        const kept = await createSession(user.id);
+        const other = await createSession(user.id);
+
+        expect(await store.users.replacePasswordHash(user.id, '$2b$04$new-hash', kept.id)).toBe(1);
+
+        expect(await eventsOf(user.id)).toEqual([{ sessionId: other.id, reason: 'password_change', actorId: user.id, at: clock.now() }]);
+      });
+
+      it('records an eviction over the cap as the system\'s', async () => {
+        const user = await createUser();
+        const oldest = await createSession(user.id);
+        clock.advanceBySeconds(60);
+        await createSession(user.id);
+        clock.advanceBySeconds(60);
+
+        expect(await store.sessions.createSession(buildSessionRecord(clock, user.id), 2)).toEqual([oldest.id]);
+
+        expect(await eventsOf(user.id)).toEqual([{ sessionId: oldest.id, reason: 'evicted_over_cap', actorId: null, at: clock.now() }]);
+      });
+
+      it('records an expiry when the store prunes the session, at the moment it expired, once', async () => {
+        const user = await createUser();
+        const shortLived = await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 60) });
+        const alsoShort = await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 90) });
+        const live = await createSession(user.id);
+        clock.advanceBySeconds(120);
+
+        expect(await liveSessionIds(user.id)).toEqual([live.id]);
+        // Revoking or listing again must not record the same end a second time.
+        expect(await store.sessions.revokeSession(user.id, shortLived.id, revokedBy(user.id))).toBe(false);
+        expect(await liveSessionIds(user.id)).toEqual([live.id]);
+
+        expect(await eventsOf(user.id)).toEqual([
+          { sessionId: alsoShort.id, reason: 'expired', actorId: null, at: alsoShort.expiresAt },
+          { sessionId: shortLived.id, reason: 'expired', actorId: null, at: shortLived.expiresAt },
+        ]);
+      });
+
+      it('records expiries noticed while creating a session or revoking the others', async () => {
+        const user = await createUser();
+        const expiresOnCreate = await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 60) });
+        clock.advanceBySeconds(120);
+        const kept = await createSession(user.id);
+        const expiresOnRevoke = await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 60) });
+        clock.advanceBySeconds(120);
+
+        expect(await store.sessions.revokeUserSessions(user.id, revokedBy(user.id), kept.id)).toBe(0);
+
+        expect(await eventsOf(user.id)).toEqual([
+          { sessionId: expiresOnRevoke.id, reason: 'expired', actorId: null, at: expiresOnRevoke.expiresAt },
+          { sessionId: expiresOnCreate.id, reason: 'expired', actorId: null, at: expiresOnCreate.expiresAt },
+        ]);
+      });
+
+      it(`keeps the newest ${SESSION_EVENT_RETENTION.maxEventsPerUser} events and answers at most the limit asked`, async () => {
+        const user = await createUser();
+        const ended: string[] = [];
+        for (let i = 0; i < SESSION_EVENT_RETENTION.maxEventsPerUser + 5; i++) {
+          const session = await createSession(user.id);
+          expect(await store.sessions.revokeSession(user.id, session.id, { reason: 'logout', actorId: user.id })).toBe(true);
+          ended.push(session.id);
+          clock.advanceBySeconds(1);
+        }
+        const newestFirst = [...ended].reverse();
+
+        expect((await eventsOf(user.id, 1000)).map((event) => event.sessionId)).toEqual(newestFirst.slice(0, SESSION_EVENT_RETENTION.maxEventsPerUser));
+        expect((await eventsOf(user.id, 3)).map((event) => event.sessionId)).toEqual(newestFirst.slice(0, 3));
+        expect(await eventsOf(user.id, 0)).toEqual([]);
+      });
+
+      it('forgets events older than the retention', async () => {
+        const user = await createUser();
+        const old = await createSession(user.id);
+        expect(await store.sessions.revokeSession(user.id, old.id, revokedBy(user.id))).toBe(true);
+        clock.advanceBySeconds(SESSION_EVENT_RETENTION.retentionSeconds - 60);
+        expect((await eventsOf(user.id)).map((event) => event.sessionId)).toEqual([old.id]);
+
+        clock.advanceBySeconds(120);
+        expect(await eventsOf(user.id)).toEqual([]);
+        const fresh = await createSession(user.id);
+        expect(await store.sessions.revokeSession(user.id, fresh.id, revokedBy(user.id))).toBe(true);
+        expect((await eventsOf(user.id)).map((event) => event.sessionId)).toEqual([fresh.id]);
+      });
+    });
+
     describe('concurrency', () => {
       it('keeps exactly the sessions not revoked when 50 creates and 25 revokes interleave', async () => {
         const user = await createUser();
@@ -439,7 +586,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const operations: Array<Promise<unknown>> = [];
         for (const session of sessions) {
           operations.push(store.sessions.createSession(session, NO_CAP));
-          if (revoked.has(session.id)) operations.push(store.sessions.revokeSession(user.id, session.id));
+          if (revoked.has(session.id)) operations.push(store.sessions.revokeSession(user.id, session.id, revokedBy(user.id)));
         }
         const results = await Promise.all(operations);
 

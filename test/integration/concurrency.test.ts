@@ -1,12 +1,19 @@
 import { LoginDocument, MySessionsDocument, RevokeSessionDocument, SignUpDocument } from '../generated/graphql';
 import { listKeys } from '../support/redis';
-import { PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../support/harness';
+import { useRedisCluster } from '../support/redis-processes';
+import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type StoreKind, type TestServer } from '../support/harness';
+import { runSessionStress } from '../support/session-stress';
 
-describe('concurrent requests for one user (Redis store, over HTTP)', () => {
+// A real 3-master Redis Cluster for this file's 'cluster' runs.
+const cluster = useRedisCluster();
+
+describe.each<StoreKind>(['redis', 'cluster'])('concurrent requests for one user (%s store, over HTTP)', (storeKind) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { SESSION_MAX_PER_USER: '40' } });
+    // Parallel logins of one account count against the login throttle until each succeeds.
+    const env = { SESSION_MAX_PER_USER: '40', LOGIN_MAX_CONSECUTIVE_FAILURES: '1000' };
+    server = await startTestServer({ store: storeKind, clusterNodes: cluster.nodes, env });
   });
   afterAll(async () => {
     await server.close();
@@ -55,6 +62,36 @@ describe('concurrent requests for one user (Redis store, over HTTP)', () => {
     const { index, keys } = await indexAndKeysOf(userId);
     expect(index).toHaveLength(40);
     expect(keys).toEqual(index);
+  });
+
+  it('a stress of parallel logins, revocations, logouts, touches and expiries leaves the index, the keys and the audit trail in agreement', async () => {
+    await runSessionStress({ store: storeKind, clusterNodes: cluster.nodes });
+  });
+
+  it('throttles a burst of wrong passwords exactly, and every process sharing the store sees the block', async () => {
+    const env = { LOGIN_MAX_CONSECUTIVE_FAILURES: '5' };
+    const first = await startTestServer({ store: storeKind, clusterNodes: cluster.nodes, env });
+    const second = await startTestServer({ store: storeKind, clusterNodes: cluster.nodes, env, keyPrefix: first.keyPrefix });
+    try {
+      const email = uniqueEmail('burst');
+      expect((await first.client().request(SignUpDocument, { input: { email, password: PASSWORD } })).errors).toBeUndefined();
+
+      const burst = await Promise.all(
+        Array.from({ length: 20 }, (_, attempt) =>
+          (attempt % 2 ? first : second).client().request(LoginDocument, { input: { email, password: 'not the password' } }),
+        ),
+      );
+
+      const codes = burst.map((response) => errorCodes(response)[0]);
+      expect(codes.filter((code) => code === 'UNAUTHENTICATED')).toHaveLength(5);
+      expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(15);
+      for (const server of [first, second]) {
+        expect(errorCodes(await server.client().request(LoginDocument, { input: { email, password: PASSWORD } }))).toEqual(['RATE_LIMITED']);
+      }
+    } finally {
+      await second.close();
+      await first.close();
+    }
   });
 
   it('20 concurrent sign-ups with one email create exactly one account', async () => {

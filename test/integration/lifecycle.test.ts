@@ -9,12 +9,16 @@ import {
   SignUpDocument,
 } from '../generated/graphql';
 import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type StoreKind, type TestClient, type TestServer } from '../support/harness';
+import { useRedisCluster } from '../support/redis-processes';
 
-describe.each<StoreKind>(['redis', 'memory'])('session lifecycle over HTTP (%s store)', (storeKind) => {
+// A real 3-master Redis Cluster for this file's 'cluster' run: no CROSSSLOT anywhere.
+const cluster = useRedisCluster();
+
+describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over HTTP (%s store)', (storeKind) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ store: storeKind });
+    server = await startTestServer({ store: storeKind, clusterNodes: cluster.nodes });
   });
   afterAll(async () => {
     await server.close();

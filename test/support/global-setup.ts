@@ -111,7 +111,7 @@ async function startRedisContainer(): Promise<TestRedis> {
   };
 }
 
-async function findOnPath(executable: string): Promise<string | null> {
+export async function findOnPath(executable: string): Promise<string | null> {
   for (const directory of (process.env.PATH ?? '').split(delimiter)) {
     if (!directory) continue;
     const candidate = join(directory, executable);
@@ -130,7 +130,7 @@ async function findOnPath(executable: string): Promise<string | null> {
  * directory. The port is free when chosen but could be taken before Redis binds it, so a
  * server that exits at once is retried on another port.
  */
-async function startRedisServer(executable: string): Promise<TestRedis> {
+export async function startRedisServer(executable: string): Promise<TestRedis> {
   const directory = await mkdtemp(join(tmpdir(), 'sessionql-test-redis-'));
   const logFile = join(directory, 'redis.log');
   try {

@@ -1,20 +1,30 @@
 import type { AddressInfo } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import type { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
 import { CookieJar } from 'tough-cookie';
 import { createApp, type App } from '../../src/app';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig, type Config, type HostAndPort } from '../../src/config';
 import { ManualClock, type Clock } from '../../src/shared/clock';
+import { openStore } from '../../src/shared/open-store';
+import type { RedisClient } from '../../src/shared/redis-client';
 import { createMemoryStore, createRedisStore, type Store } from '../../src/shared/store';
 import { connectTestRedis, deleteKeysWithPrefix, uniqueKeyPrefix } from './redis';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 
-export type StoreKind = 'redis' | 'memory';
+/**
+ * `redis`: the run's shared Redis (test/support/global-setup.ts); `memory`: the in-process
+ * store; `cluster`: the Redis Cluster at `clusterNodes` (see useRedisCluster);
+ * `configured`: whatever the REDIS_* variables in `env` name. The last two open the store
+ * exactly as main.ts does (openStore), with the production client and its options.
+ */
+export type StoreKind = 'redis' | 'memory' | 'cluster' | 'configured';
 
 export interface TestServerOptions {
   store?: StoreKind;
+  /** The seed nodes for `store: 'cluster'`. */
+  clusterNodes?: readonly HostAndPort[];
   /** Extra environment variables for loadConfig (strings, as in a real environment). */
   env?: Record<string, string>;
   clock?: Clock;
@@ -22,6 +32,8 @@ export interface TestServerOptions {
   keyPrefix?: string;
   /** Replace parts of the store, e.g. to simulate failures. */
   wrapStore?: (store: Store) => Store;
+  /** Where the app logs (silent by default). */
+  logger?: Logger;
 }
 
 export interface TestServer {
@@ -31,28 +43,52 @@ export interface TestServer {
   config: Config;
   store: Store;
   clock: ManualClock | Clock;
-  /** The test's own Redis client and key prefix (Redis stores only). */
-  redis: Redis | null;
+  /** A Redis client on the store's keyspace, and the key prefix (Redis stores only). */
+  redis: RedisClient | null;
   keyPrefix: string;
   client(options?: ClientOptions): TestClient;
   close(): Promise<void>;
 }
 
+const silentLogger = pino({ level: 'silent' });
+
+function storeEnvironment(kind: StoreKind, clusterNodes: readonly HostAndPort[] | undefined, keyPrefix: string): Record<string, string> {
+  if (kind === 'cluster') {
+    if (!clusterNodes?.length) throw new Error("store 'cluster' needs clusterNodes (see useRedisCluster)");
+    return { REDIS_CLUSTER_NODES: clusterNodes.map(({ host, port }) => `${host}:${port}`).join(','), REDIS_KEY_PREFIX: keyPrefix };
+  }
+  return kind === 'configured' ? { REDIS_KEY_PREFIX: keyPrefix } : {};
+}
+
 /** Starts the real app on a free loopback port, on a real Redis (default) or the in-process store. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRETS: TEST_SECRET, BCRYPT_COST: '4', ...options.env });
-  const clock = options.clock ?? new ManualClock();
+  const kind = options.store ?? 'redis';
   const keyPrefix = options.keyPrefix ?? uniqueKeyPrefix('http');
-  let redis: Redis | null = null;
+  const storeEnv = storeEnvironment(kind, options.clusterNodes, keyPrefix);
+  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRETS: TEST_SECRET, BCRYPT_COST: '4', ...storeEnv, ...options.env });
+  const clock = options.clock ?? new ManualClock();
+  let redis: RedisClient | null = null;
   let store: Store;
   let closeStore = async () => {};
-  if ((options.store ?? 'redis') === 'redis') {
-    redis = await connectTestRedis();
-    store = createRedisStore({ redis, clock, keyPrefix });
+  if (kind === 'cluster' || kind === 'configured') {
+    const opened = await openStore(config, clock, options.logger ?? silentLogger);
+    if (!opened.redis) throw new Error(`store '${kind}' needs REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS`);
+    redis = opened.redis;
+    store = opened.store;
     const ownedPrefix = options.keyPrefix === undefined;
     closeStore = async () => {
-      if (ownedPrefix) await deleteKeysWithPrefix(redis!, keyPrefix);
-      redis!.disconnect();
+      // A test may have left this Redis down on purpose: cleaning up is then not possible.
+      if (ownedPrefix) await deleteKeysWithPrefix(opened.redis!, keyPrefix).catch(() => 0);
+      await opened.close();
+    };
+  } else if (kind === 'redis') {
+    const ownRedis = await connectTestRedis();
+    redis = ownRedis;
+    store = createRedisStore({ redis: ownRedis, clock, keyPrefix });
+    const ownedPrefix = options.keyPrefix === undefined;
+    closeStore = async () => {
+      if (ownedPrefix) await deleteKeysWithPrefix(ownRedis, keyPrefix);
+      ownRedis.disconnect();
     };
   } else {
     const memory = createMemoryStore({ clock });
@@ -61,7 +97,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   }
   if (options.wrapStore) store = options.wrapStore(store);
 
-  const app = await createApp(config, { store, clock });
+  const app = await createApp(config, { store, clock, ...(options.logger ? { logger: options.logger } : {}) });
   await new Promise<void>((resolve) => app.httpServer.listen(0, '127.0.0.1', resolve));
   const { port } = app.httpServer.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 
 /** The URL of the Redis that jest's global setup provisioned for this run. */
 export function testRedisUrl(): string {
@@ -42,16 +42,20 @@ function globEscape(text: string): string {
 
 /**
  * Every key that starts with `prefix`, sorted. SCAN, not KEYS: the Redis may be shared
- * and KEYS blocks it for as long as it walks the whole keyspace.
+ * and KEYS blocks it for as long as it walks the whole keyspace. On a Cluster, every
+ * master is scanned (SCAN sees one node's keys only).
  */
-export async function listKeys(redis: Redis, prefix: string): Promise<string[]> {
+export async function listKeys(redis: Redis | Cluster, prefix: string): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
   const keys = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 1000);
-    for (const key of batch) keys.add(key);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 1000);
+      for (const key of batch) keys.add(key);
+      cursor = next;
+    } while (cursor !== '0');
+  }
   return [...keys].sort();
 }
 
@@ -59,11 +63,13 @@ export async function listKeys(redis: Redis, prefix: string): Promise<string[]> 
  * Deletes this test's keys and nothing else (never FLUSHDB: a Redis given through
  * REDIS_URL may hold other data). Returns how many keys were deleted.
  */
-export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<number> {
+export async function deleteKeysWithPrefix(redis: Redis | Cluster, prefix: string): Promise<number> {
   const keys = await listKeys(redis, prefix);
   let deleted = 0;
+  // One key per command (on a Cluster the keys live in different slots), pipelined in batches.
   for (let start = 0; start < keys.length; start += 500) {
-    deleted += await redis.unlink(...keys.slice(start, start + 500));
+    const counts = await Promise.all(keys.slice(start, start + 500).map((key) => redis.unlink(key)));
+    deleted += counts.reduce((sum, count) => sum + count, 0);
   }
   return deleted;
 }

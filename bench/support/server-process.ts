@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export const REPOSITORY_ROOT = join(__dirname, '..', '..');
+const SERVER_ENTRY = join(REPOSITORY_ROOT, 'dist', 'src', 'main.js');
+const READY_TIMEOUT_MILLIS = 30_000;
+const STOP_TIMEOUT_MILLIS = 15_000;
+
+export interface ServerOptions {
+  redisUrl: string;
+  bcryptCost: number;
+  /** WEB_CONCURRENCY; omitted: the server's own default. */
+  workers?: number;
+  /** Directory for `node --cpu-prof` profiles of every server process; none when omitted. */
+  cpuProfileDirectory?: string;
+  /** The server's stdout and stderr (its pino log) go here. */
+  logFile: string;
+}
+
+export interface ServerProcess {
+  graphqlUrl: string;
+  environment: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The built server (`dist/src/main.js`, what `npm start` runs) as a child process, as in
+ * production: it gets its own CPU time, apart from the load generator.
+ */
+export async function startServerProcess(options: ServerOptions): Promise<ServerProcess> {
+  const port = await freeLoopbackPort();
+  const environment: Record<string, string> = {
+    // Production mode needs a cost of 10 or more; smoke runs use a cheaper one.
+    NODE_ENV: options.bcryptCost >= 10 ? 'production' : 'development',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    REDIS_URL: options.redisUrl,
+    SESSION_SECRETS: randomBytes(32).toString('base64url'),
+    BCRYPT_COST: String(options.bcryptCost),
+    LOG_LEVEL: 'info',
+    ...(options.workers === undefined ? {} : { WEB_CONCURRENCY: String(options.workers) }),
+  };
+  const nodeArguments = options.cpuProfileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDirectory}`] : [];
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  await once(log, 'open');
+  const child = spawn(process.execPath, [...nodeArguments, SERVER_ENTRY], {
+    cwd: REPOSITORY_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...environment },
+    stdio: ['ignore', log, log],
+  });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    await stopChild(child);
+    log.end();
+  };
+
+  const graphqlUrl = `http://127.0.0.1:${port}/graphql`;
+  try {
+    await waitUntilReady(`http://127.0.0.1:${port}/readyz`, child);
+  } catch (error) {
+    await stop();
+    const logTail = (await readFile(options.logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
+    throw new Error(`${(error as Error).message}\n--- server log (${options.logFile}) ---\n${logTail}`);
+  }
+  return { graphqlUrl, environment: { ...environment, SESSION_SECRETS: '(random)' }, stop };
+}
+
+async function waitUntilReady(readyUrl: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MILLIS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited at start (${child.exitCode ?? child.signalCode})`);
+    try {
+      const response = await fetch(readyUrl, { signal: AbortSignal.timeout(1000) });
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await delay(100);
+  }
+  throw new Error(`the server was not ready within ${READY_TIMEOUT_MILLIS} ms`);
+}
+
+/** SIGTERM (the server drains and exits, writing its CPU profiles), then SIGKILL if it hangs. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const stopped = await Promise.race([exited.then(() => true), delay(STOP_TIMEOUT_MILLIS, false)]);
+  if (!stopped) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

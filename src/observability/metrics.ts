@@ -1,0 +1,134 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { SessionEndReason, SessionTransport } from '../session/session.store';
+
+/** What a login attempt came to; `throttled` means it was refused before the password was checked. */
+export type LoginResult = 'ok' | 'failed' | 'throttled';
+
+/** The narrow view of the metrics that the session code records into. */
+export interface SessionMetrics {
+  sessionStarted(transport: SessionTransport): void;
+  sessionsEnded(reason: SessionEndReason, count: number): void;
+}
+
+/** The narrow view of the metrics that the auth code records into (a password change ends sessions too). */
+export interface AuthMetrics extends Pick<SessionMetrics, 'sessionsEnded'> {
+  loginAttempted(result: LoginResult): void;
+}
+
+/** For services built without metrics (unit tests, the admin CLI). */
+export const noMetrics: AuthMetrics & SessionMetrics = {
+  loginAttempted: () => {},
+  sessionStarted: () => {},
+  sessionsEnded: () => {},
+};
+
+const LOGIN_RESULTS: readonly LoginResult[] = ['ok', 'failed', 'throttled'];
+/** The reasons a session is ended for by this server (a Record, so that a new reason cannot be forgotten here). */
+const COUNTED_END_REASONS = Object.entries({
+  logout: true,
+  revoked_by_user: true,
+  revoked_by_admin: true,
+  password_change: true,
+  replaced_by_login: true,
+  evicted_over_cap: true,
+  // Expiry happens inside the store, unobserved: this series would stay at 0 for ever.
+  expired: false,
+} satisfies Record<SessionEndReason, boolean>)
+  .filter(([, counted]) => counted)
+  .map(([reason]) => reason as SessionEndReason);
+/** Store calls take well under a millisecond on loopback and tens of milliseconds when in trouble. */
+const STORE_LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const HTTP_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * One app instance's metrics, in its own registry (never prom-client's global one), so
+ * that several apps in one process (tests, or a blue/green pair) count separately.
+ */
+export class AppMetrics implements AuthMetrics, SessionMetrics {
+  readonly registry = new Registry();
+  private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  private readonly httpDuration: Histogram<'method' | 'route'>;
+  private readonly graphqlErrors: Counter<'code'>;
+  private readonly logins: Counter<'result'>;
+  private readonly sessionsStarted: Counter<'transport'>;
+  private readonly sessionsEndedTotal: Counter<'reason'>;
+  private readonly storeLatency: Histogram<'operation' | 'outcome'>;
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.httpRequests = new Counter({
+      name: 'sessionql_http_requests_total',
+      help: 'HTTP requests answered, by method, route and status code.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'sessionql_http_request_duration_seconds',
+      help: 'Time from receiving an HTTP request to finishing its response.',
+      labelNames: ['method', 'route'],
+      buckets: HTTP_DURATION_BUCKETS_SECONDS,
+      registers,
+    });
+    this.graphqlErrors = new Counter({
+      name: 'sessionql_graphql_errors_total',
+      help: 'GraphQL errors sent to clients, by extensions.code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.logins = new Counter({
+      name: 'sessionql_logins_total',
+      help: 'Login attempts, by result: ok, failed (wrong email or password) or throttled.',
+      labelNames: ['result'],
+      registers,
+    });
+    this.sessionsStarted = new Counter({
+      name: 'sessionql_sessions_started_total',
+      help: 'Sessions started by signUp and login, by transport.',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.sessionsEndedTotal = new Counter({
+      name: 'sessionql_sessions_ended_total',
+      help: 'Sessions ended explicitly, by reason (idle and absolute expiry happen in the store and are not counted).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.storeLatency = new Histogram({
+      name: 'sessionql_store_operation_duration_seconds',
+      help: 'Latency of session and user store operations, by operation and outcome (ok or error).',
+      labelNames: ['operation', 'outcome'],
+      buckets: STORE_LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    // Every known series starts at 0, so that rate() and alerts see it before the first event.
+    for (const result of LOGIN_RESULTS) this.logins.inc({ result }, 0);
+    for (const transport of ['COOKIE', 'HEADER']) this.sessionsStarted.inc({ transport }, 0);
+    for (const reason of COUNTED_END_REASONS) this.sessionsEndedTotal.inc({ reason }, 0);
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'sessionql_' });
+  }
+
+  httpRequestFinished(method: string, route: string, status: number, durationSeconds: number): void {
+    this.httpRequests.inc({ method, route, status: String(status) });
+    this.httpDuration.observe({ method, route }, durationSeconds);
+  }
+
+  graphqlError(code: string): void {
+    this.graphqlErrors.inc({ code });
+  }
+
+  loginAttempted(result: LoginResult): void {
+    this.logins.inc({ result });
+  }
+
+  sessionStarted(transport: SessionTransport): void {
+    this.sessionsStarted.inc({ transport });
+  }
+
+  sessionsEnded(reason: SessionEndReason, count: number): void {
+    if (count > 0) this.sessionsEndedTotal.inc({ reason }, count);
+  }
+
+  storeOperationFinished(operation: string, outcome: 'ok' | 'error', durationSeconds: number): void {
+    this.storeLatency.observe({ operation, outcome }, durationSeconds);
+  }
+}

@@ -1,0 +1,84 @@
+import 'reflect-metadata';
+import type { Cluster } from 'ioredis';
+import { ManualClock } from '../../src/shared/clock';
+import { connectRedisClient, createRedisClient } from '../../src/shared/redis-client';
+import { RedisKeyspace } from '../../src/shared/redis-keyspace';
+import { createRedisStore } from '../../src/shared/store';
+import { buildSessionRecord, buildUserRecord } from '../support/fixtures';
+import { useRedisCluster } from '../support/redis-processes';
+import { deleteKeysWithPrefix, listKeys, uniqueKeyPrefix } from '../support/redis';
+import { describeStoreContract } from './store.contract';
+
+/*
+ * The same contract as on a single Redis, on a real 3-master Redis Cluster through the
+ * production cluster client. Every script and MGET touches one user's keys only, so a key
+ * in another slot would fail the test with CROSSSLOT.
+ */
+describe('with a real Redis Cluster', () => {
+  const cluster = useRedisCluster();
+  const runPrefix = uniqueKeyPrefix('cluster-contract');
+  let redis: Cluster;
+  let testNumber = 0;
+
+  beforeAll(async () => {
+    redis = createRedisClient({ kind: 'cluster', nodes: cluster.nodes }) as Cluster;
+    if (!(await connectRedisClient(redis, 10_000))) throw new Error('could not connect to the test Redis Cluster');
+  });
+
+  afterAll(async () => {
+    await deleteKeysWithPrefix(redis, runPrefix);
+    await redis.quit();
+  });
+
+  describeStoreContract('redis cluster', async (clock) => {
+    const keyPrefix = `${runPrefix}t${++testNumber}:`;
+    const keys = new RedisKeyspace(keyPrefix);
+    return {
+      store: createRedisStore({ redis, clock, keyPrefix }),
+      readSessionKeyspace: async (userId) => {
+        const sessionKeyPrefix = keys.sessionKeyPrefix(userId);
+        const sessionKeys = await listKeys(redis, sessionKeyPrefix);
+        return {
+          sessionKeyIds: sessionKeys.map((key) => key.slice(sessionKeyPrefix.length)),
+          indexIds: await redis.zrange(keys.sessionIndex(userId), 0, -1),
+        };
+      },
+      close: async () => {},
+    };
+  });
+
+  describe('key placement', () => {
+    it('keeps every key of one user in one hash slot, and spreads users over the masters', async () => {
+      const keyPrefix = `${runPrefix}placement:`;
+      const clock = new ManualClock();
+      const store = createRedisStore({ redis, clock, keyPrefix });
+      const keys = new RedisKeyspace(keyPrefix);
+      const userIds: string[] = [];
+      for (let i = 0; i < 24; i++) {
+        const user = buildUserRecord(clock);
+        expect(await store.users.createUser(user)).toBe('created');
+        const [ended] = [buildSessionRecord(clock, user.id), buildSessionRecord(clock, user.id)];
+        await store.sessions.createSession(ended!, 10);
+        await store.sessions.createSession(buildSessionRecord(clock, user.id), 10);
+        expect(await store.sessions.revokeSession(user.id, ended!.id, { reason: 'logout', actorId: user.id })).toBe(true);
+        userIds.push(user.id);
+      }
+
+      const mastersHoldingUsers = new Set<string>();
+      for (const userId of userIds) {
+        const userKeys = await listKeys(redis, `${keyPrefix}{u:${userId}}`);
+        // The record, the session index, the live session and the session events at least.
+        expect(userKeys.length).toBeGreaterThanOrEqual(4);
+        expect(userKeys).toEqual(expect.arrayContaining([keys.user(userId), keys.sessionIndex(userId), keys.sessionEvents(userId)]));
+        const slots = new Set(await Promise.all(userKeys.map((key) => redis.cluster('KEYSLOT', key))));
+        expect(slots.size).toBe(1);
+        for (const master of redis.nodes('master')) {
+          // SCAN, unlike EXISTS, answers on any node (no MOVED) with the keys that node holds.
+          if ((await listKeys(master, keys.user(userId))).length > 0) mastersHoldingUsers.add(`${master.options.host}:${master.options.port}`);
+        }
+      }
+      // 24 random users all on one of 3 masters would mean the cluster is not sharding at all.
+      expect(mastersHoldingUsers.size).toBeGreaterThan(1);
+    });
+  });
+});

@@ -1,0 +1,177 @@
+import type { Redis } from 'ioredis';
+import { ManualClock } from '../../src/shared/clock';
+import {
+  ChangePasswordDocument,
+  LoginDocument,
+  LogoutDocument,
+  MeDocument,
+  MySessionsDocument,
+  RevokeSessionDocument,
+  SignUpDocument,
+} from '../generated/graphql';
+import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type TestClient, type TestServer } from '../support/harness';
+import { startRedisProcess, type RedisProcess } from '../support/redis-processes';
+
+const MASTER_NAME = 'sessionql';
+const FAILOVER_TIMEOUT_MILLIS = 30_000;
+
+/*
+ * A master, a replica and one sentinel (quorum 1), with failure detection in a second
+ * so that a failover takes seconds. The server reaches Redis only through the sentinel
+ * (REDIS_SENTINELS + REDIS_SENTINEL_NAME), with the production client.
+ *
+ * Replication is asynchronous: Redis acknowledges a write before the replica has it. What
+ * survives a crash of the master is what the replica had received, so the test waits for
+ * the replica's offset to reach the master's before crashing it, as `WAIT 1` would; the
+ * README's Operations section says what that means in production.
+ */
+describe('on Redis Sentinel, through a failover', () => {
+  const clock = new ManualClock();
+  let master: RedisProcess;
+  let replica: RedisProcess;
+  let sentinel: RedisProcess;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    master = await startRedisProcess({ label: 'sentinel-master', config: ['appendonly yes'] });
+    replica = await startRedisProcess({ label: 'sentinel-replica', config: ['appendonly yes', `replicaof 127.0.0.1 ${master.port}`] });
+    sentinel = await startRedisProcess({
+      label: 'sentinel',
+      sentinel: true,
+      config: [
+        `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master.port} 1`,
+        `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
+        `sentinel failover-timeout ${MASTER_NAME} 5000`,
+        `sentinel parallel-syncs ${MASTER_NAME} 1`,
+      ],
+    });
+    await waitForSentinelToKnowTheReplica();
+    server = await startTestServer({
+      store: 'configured',
+      clock,
+      env: { REDIS_SENTINELS: `127.0.0.1:${sentinel.port}`, REDIS_SENTINEL_NAME: MASTER_NAME },
+      logger: require('pino')({ level: 'debug' }, require('pino').destination(2)),
+    });
+  }, 40_000);
+  afterAll(async () => {
+    await server?.close();
+    await Promise.all([sentinel, replica, master].map((process) => process?.remove()));
+  });
+
+  async function waitForSentinelToKnowTheReplica(): Promise<void> {
+    const client = await sentinel.connect();
+    try {
+      const deadline = Date.now() + FAILOVER_TIMEOUT_MILLIS;
+      for (;;) {
+        const replicas = (await client.call('SENTINEL', 'REPLICAS', MASTER_NAME)) as string[][];
+        const known = replicas.some((fields) => fields.includes(String(replica.port)) && fields[fields.indexOf('flags') + 1] === 'slave');
+        if (known) return;
+        if (Date.now() > deadline) throw new Error(`the sentinel did not find the replica:\n${await sentinel.logTail()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  /** What `WAIT 1` promises: the replica has received everything the master acknowledged. */
+  async function waitForReplicaToCatchUp(): Promise<void> {
+    const [masterClient, replicaClient] = await Promise.all([master.connect(), replica.connect()]);
+    try {
+      const masterOffset = infoField(await masterClient.info('replication'), 'master_repl_offset');
+      const deadline = Date.now() + FAILOVER_TIMEOUT_MILLIS;
+      while (infoField(await replicaClient.info('replication'), 'slave_repl_offset') < masterOffset) {
+        if (Date.now() > deadline) throw new Error('the replica did not catch up with the master');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      masterClient.disconnect();
+      replicaClient.disconnect();
+    }
+  }
+
+  async function headerLogin(email: string, password: string): Promise<{ client: TestClient; sessionId: string }> {
+    const client = server.client({ cookies: false });
+    const response = await client.request(LoginDocument, { input: { email, password, transport: 'HEADER' } });
+    expect(response.errors).toBeUndefined();
+    client.bearerToken = response.data!.login.token!;
+    return { client, sessionId: response.data!.login.session.id };
+  }
+
+  it('answers SERVICE_UNAVAILABLE (never anonymous) while the master fails over, then carries on with every acknowledged write', async () => {
+    const email = uniqueEmail('sentinel');
+    const browser = server.client();
+    const signUp = await browser.request(SignUpDocument, { input: { email, password: PASSWORD } });
+    expect(signUp.errors).toBeUndefined();
+    const userId = signUp.data!.signUp.user.id;
+    const browserSessionId = signUp.data!.signUp.session.id;
+    const endedByPasswordChange = await headerLogin(email, PASSWORD);
+    const newPassword = 'a password set before the failover';
+    expect((await browser.request(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword } })).errors).toBeUndefined();
+    const live = await headerLogin(email, newPassword);
+    const revoked = await headerLogin(email, newPassword);
+    const loggedOut = await headerLogin(email, newPassword);
+    clock.advanceBySeconds(1);
+    expect((await browser.request(RevokeSessionDocument, { id: revoked.sessionId })).data!.revokeSession).toBe(true);
+    clock.advanceBySeconds(1);
+    expect((await loggedOut.client.request(LogoutDocument)).data!.logout).toBe(true);
+    await waitForReplicaToCatchUp();
+
+    await master.crash();
+
+    // Until the sentinel has promoted the replica, and the client has found it: 503s.
+    const outcomes: string[] = [];
+    const deadline = Date.now() + FAILOVER_TIMEOUT_MILLIS;
+    for (;;) {
+      const response = await live.client.request(MeDocument);
+      if (response.status === 200 && response.data?.me?.id === userId) break;
+      outcomes.push(`${response.status} ${errorCodes(response).join(',')}`);
+      expect({ status: response.status, codes: errorCodes(response), data: response.data ?? null }).toEqual({
+        status: 503,
+        codes: ['SERVICE_UNAVAILABLE'],
+        data: null,
+      });
+      if (Date.now() > deadline) throw new Error(`no failover within ${FAILOVER_TIMEOUT_MILLIS} ms:\n${await sentinel.logTail()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(outcomes.length).toBeGreaterThan(0);
+    expect(await promotedMasterPort()).toBe(replica.port);
+
+    // Every write acknowledged before the failover is there; nothing that ended came back.
+    expect((await browser.request(MeDocument)).data!.me!.id).toBe(userId);
+    for (const ended of [endedByPasswordChange, revoked, loggedOut]) {
+      expect((await ended.client.request(MeDocument)).data!.me).toBeNull();
+    }
+    const listed = (await browser.request(MySessionsDocument)).data!.mySessions.map((session) => session.id);
+    expect(listed.sort()).toEqual([browserSessionId, live.sessionId].sort());
+    expect(errorCodes(await server.client().request(LoginDocument, { input: { email, password: PASSWORD } }))).toEqual(['UNAUTHENTICATED']);
+    const events = await server.store.sessions.listSessionEvents(userId, 10);
+    expect(events.map((event) => [event.sessionId, event.reason])).toEqual([
+      [loggedOut.sessionId, 'logout'],
+      [revoked.sessionId, 'revoked_by_user'],
+      [endedByPasswordChange.sessionId, 'password_change'],
+    ]);
+
+    // And the new master takes writes: a new login, and its revocation.
+    const afterwards = await headerLogin(email, newPassword);
+    expect((await browser.request(RevokeSessionDocument, { id: afterwards.sessionId })).data!.revokeSession).toBe(true);
+    expect((await afterwards.client.request(MeDocument)).data!.me).toBeNull();
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+  }, FAILOVER_TIMEOUT_MILLIS + 20_000);
+
+  async function promotedMasterPort(): Promise<number> {
+    const client: Redis = await sentinel.connect();
+    try {
+      const [, port] = (await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME)) as [string, string];
+      return Number(port);
+    } finally {
+      client.disconnect();
+    }
+  }
+});
+
+function infoField(info: string, field: string): number {
+  const match = new RegExp(`^${field}:(\\d+)`, 'm').exec(info);
+  if (!match) throw new Error(`INFO has no ${field}`);
+  return Number(match[1]);
+}

@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+
+/**
+ * The Dockerfile and docker-compose.yml, checked as far as a machine without a Docker engine
+ * allows: `docker compose config` where the compose plugin works, and always a structural
+ * check of both files (services, persistence, health checks, ports, environment, user).
+ */
+const root = join(__dirname, '..', '..');
+const run = promisify(execFile);
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+/** Dockerfile instructions by stage (continuation lines joined, comments dropped). */
+function dockerfileStages(text: string): Array<{ name: string | null; instructions: Instruction[] }> {
+  const logical = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  const stages: Array<{ name: string | null; instructions: Instruction[] }> = [];
+  for (const line of logical) {
+    const [, keyword, args] = /^(\w+)\s+([\s\S]*)$/.exec(line)!;
+    const instruction = { keyword: keyword!.toUpperCase(), args: args!.replace(/\s+/g, ' ') };
+    if (instruction.keyword === 'FROM') stages.push({ name: /\sAS\s+(\S+)/i.exec(instruction.args)?.[1] ?? null, instructions: [] });
+    stages.at(-1)?.instructions.push(instruction);
+  }
+  return stages;
+}
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+}
+
+describe('Dockerfile', () => {
+  const stages = dockerfileStages(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+  const runtime = stages.at(-1)!;
+  const runtimeArgs = (keyword: string) => runtime.instructions.filter((instruction) => instruction.keyword === keyword).map((instruction) => instruction.args);
+
+  it('builds in one stage and runs from another that takes only the compiled output', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const build = stages[0]!;
+    expect(build.name).toBeTruthy();
+    expect(build.instructions.some((instruction) => instruction.keyword === 'RUN' && /npm run build/.test(instruction.args))).toBe(true);
+    expect(runtimeArgs('COPY').some((args) => args.startsWith(`--from=${build.name} `) && /dist/.test(args))).toBe(true);
+    // Sources and tests stay in the build stage.
+    expect(runtimeArgs('COPY').filter((args) => /(^|\s)(src|test)\b/.test(args) && !args.startsWith('--from='))).toEqual([]);
+  });
+
+  it('installs production dependencies only in the runtime stage', () => {
+    const installs = runtimeArgs('RUN').filter((args) => /npm (install|ci)\b/.test(args));
+    expect(installs.length).toBeGreaterThan(0);
+    for (const install of installs) expect(install).toMatch(/--omit=dev/);
+  });
+
+  it('runs as a non-root user, listening on every interface, with NODE_ENV=production', () => {
+    const users = runtimeArgs('USER');
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.at(-1)).not.toMatch(/^(root|0)(:|$)/);
+    const env = runtimeArgs('ENV').join(' ');
+    expect(env).toMatch(/\bHOST=0\.0\.0\.0\b/);
+    expect(env).toMatch(/\bNODE_ENV=production\b/);
+    expect(runtimeArgs('EXPOSE')).toContain('4000');
+    expect(runtimeArgs('CMD').at(-1)).toMatch(/dist\/src\/main\.js/);
+  });
+
+  it('has a health check against /healthz', () => {
+    const [healthcheck] = runtimeArgs('HEALTHCHECK');
+    expect(healthcheck).toMatch(/CMD .*\/healthz/);
+  });
+
+  it('keeps secrets, dependencies and build output out of the build context', () => {
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.env', '.git', 'dist']));
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
+    services: Record<string, ComposeService>;
+    volumes?: Record<string, unknown>;
+  };
+  const { server, redis } = compose.services;
+
+  it('runs the server and a Redis 7 that keeps its data (AOF, no eviction, a named volume)', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['redis', 'server']);
+    expect(redis!.image).toMatch(/^redis:7/);
+    const command = redis!.command!.join(' ');
+    expect(command).toMatch(/--appendonly yes/);
+    expect(command).toMatch(/--maxmemory-policy noeviction/);
+    const [volume] = redis!.volumes!;
+    expect(volume).toMatch(/^([\w-]+):\/data$/);
+    expect(Object.keys(compose.volumes ?? {})).toContain(volume!.split(':')[0]);
+    expect(redis!.ports).toBeUndefined();
+    expect(redis!.healthcheck!.test.join(' ')).toMatch(/redis-cli ping/);
+  });
+
+  it('builds the server from this Dockerfile, publishes 4000, and waits for a healthy Redis', () => {
+    expect(server!.build).toBe('.');
+    expect(server!.ports).toEqual(['4000:4000']);
+    expect(server!.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
+    expect(server!.healthcheck!.test.join(' ')).toMatch(/\/readyz/);
+  });
+
+  it('configures the server for production with Redis, and requires SESSION_SECRETS', () => {
+    const env = server!.environment!;
+    expect(env.NODE_ENV).toBe('production');
+    expect(env.REDIS_URL).toBe('redis://redis:6379');
+    // `${VAR:?message}`: compose refuses to start without it.
+    expect(env.SESSION_SECRETS).toMatch(/^\$\{SESSION_SECRETS:\?.+\}$/);
+    // Every variable it passes is one the server reads (src/config.ts).
+    const config = readFileSync(join(root, 'src', 'config.ts'), 'utf8');
+    for (const name of Object.keys(env)) expect(config).toContain(`${name}:`);
+  });
+
+  it('is valid compose: `docker compose config` where the plugin exists, else well-formed substitutions', async () => {
+    const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8')
+      .split('\n')
+      .filter((line) => !line.trim().startsWith('#'))
+      .join('\n');
+    // `$$` is a literal dollar; any other `$` must start `${NAME}`, `${NAME:-default}` or `${NAME:?error}`.
+    const substitutions = [...text.replace(/\$\$/g, '').matchAll(/\$(\{[^}]*\}?|.?)/g)].map((match) => match[0]);
+    expect(substitutions.length).toBeGreaterThan(0);
+    for (const substitution of substitutions) expect(substitution).toMatch(/^\$\{[A-Z][A-Z0-9_]*(:?[-?][^}]*)?\}$/);
+
+    const plugin = await run('docker', ['compose', 'version'], { timeout: 10_000 }).then(
+      () => true,
+      () => false,
+    );
+    // No compose plugin here (nor a Docker engine): the checks above and the structural ones are what this machine allows.
+    if (!plugin) return;
+    const options = { cwd: root, timeout: 30_000, env: { ...process.env, SESSION_SECRETS: 'x'.repeat(48) } };
+    const { stdout } = await run('docker', ['compose', 'config', '--format', 'json'], options);
+    const resolved = JSON.parse(stdout) as { services: Record<string, ComposeService> };
+    expect(Object.keys(resolved.services).sort()).toEqual(['redis', 'server']);
+    expect(resolved.services.server!.environment!.SESSION_SECRETS).toBe('x'.repeat(48));
+    const withoutSecrets = { ...options, env: { ...process.env, SESSION_SECRETS: '' } };
+    await expect(run('docker', ['compose', 'config'], withoutSecrets)).rejects.toThrow(/SESSION_SECRETS/);
+  });
+});
