@@ -1,8 +1,9 @@
-import 'reflect-metadata';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Redis } from 'ioredis';
 import pino from 'pino';
+import { PasswordHasher } from '../src/auth/password-hasher';
 import { SessionService, type ClientInfo } from '../src/session/session.service';
 import { SessionTransport } from '../src/session/session.store';
 import { systemClock } from '../src/shared/clock';
@@ -12,38 +13,48 @@ import { RedisKeyspace } from '../src/shared/redis-keyspace';
 import { createRedisStore, type Store } from '../src/shared/store';
 import { Role } from '../src/user/role';
 import { normalizeEmail, type UserRecord } from '../src/user/user.store';
-import { SAMPLE_CLIENTS } from './support/sample-clients';
 import { readInfo, startBenchRedis, usedMemoryBytes } from './support/redis-server';
 import { formatBytes, printTable } from './support/report';
+import { SAMPLE_CLIENTS } from './support/sample-clients';
 
 /*
  * npm run bench:memory [-- --users 10000 --sessions-per-user 10 --smoke]
  *
  * Creates users and sessions on a fresh redis-server through the real store code (the
- * same scripts and record encoding as the server), then reads INFO memory. Sessions are
- * made by SessionService.startSession, so the records hold what a real login stores,
- * with a mix of real browser and app user agents.
+ * same scripts and record encoding as the server: SessionService.startSession and
+ * UserStore.createUser), then reads INFO memory's used_memory. Twice: with the user agents
+ * and addresses of real logins, and with neither, to show what they cost.
  */
 
 const DEFAULT_USERS = 10_000;
 const DEFAULT_SESSIONS_PER_USER = 10;
-/** How many store calls are in flight at once (ioredis pipelines them). */
+/** Store calls in flight at once (the client pipelines them). */
 const CONCURRENCY = 500;
-/** A real bcrypt hash (cost 12): every user record holds one of this length; hashing 10k would take minutes. */
-const PASSWORD_HASH = '$2b$12$Q9uWZ2Yt6Gm6k0V1Hq3hUe1xwF3z8m0y5rZC1q4pQ2S0m6pX7yYbK';
-const PROJECTIONS = [1_000_000, 10_000_000];
+const PROJECTED_SESSIONS = [1_000_000, 10_000_000];
+const TARGET_BYTES_PER_SESSION = 300;
+
+interface Pass {
+  name: string;
+  clients: readonly ClientInfo[];
+}
+
+const PASSES: Pass[] = [
+  { name: 'real user agents and addresses', clients: SAMPLE_CLIENTS },
+  { name: 'no user agent, no address', clients: [{ ipAddress: null, userAgent: null }] },
+];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       users: { type: 'string' },
-      'sessions-per-user': { type: 'string' },
+      'sessions-per-user': { type: 'string', default: String(DEFAULT_SESSIONS_PER_USER) },
       smoke: { type: 'boolean', default: false },
-      out: { type: 'string', default: join(__dirname, 'results', 'memory.json') },
+      out: { type: 'string' },
     },
   });
   const userCount = Number(values.users ?? (values.smoke ? 1000 : DEFAULT_USERS));
-  const sessionsPerUser = Number(values['sessions-per-user'] ?? DEFAULT_SESSIONS_PER_USER);
+  const sessionsPerUser = Number(values['sessions-per-user']);
+  const out = values.out ?? join(__dirname, 'results', values.smoke ? 'memory-smoke.json' : 'memory.json');
 
   const redisServer = await startBenchRedis();
   const redis = createRedisClient({ kind: 'redis', url: redisServer.url });
@@ -52,115 +63,176 @@ async function main(): Promise<void> {
     const store = createRedisStore({ redis, clock: systemClock });
     const sessions = new SessionService(
       store.sessions,
-      { secrets: ['memory-benchmark-secret-0123456789abcdef'], idleTtlSeconds: 7 * 86_400, absoluteTtlSeconds: 30 * 86_400, maxSessionsPerUser: 50 },
+      {
+        secrets: ['memory-benchmark-secret-0123456789abcdef'],
+        idleTtlSeconds: 7 * 86_400,
+        absoluteTtlSeconds: 30 * 86_400,
+        maxSessionsPerUser: 50,
+      },
       systemClock,
       pino({ level: 'silent' }),
     );
+    // A real bcrypt hash, as long as any cost makes it; hashing 10k passwords at cost 12 would take minutes.
+    const passwordHash = await new PasswordHasher(4).hash('memory benchmark password');
     const admin = redisServer.admin;
 
-    // Load the scripts and create the keyspace's first keys before the baseline.
-    const warmUpUser = await createUser(store, 0);
-    await sessions.startSession(warmUpUser.id, SessionTransport.COOKIE, SAMPLE_CLIENTS[0]!);
-    await admin.flushall();
-    const baselineBytes = await usedMemoryBytes(admin);
+    const passes = [];
+    for (const pass of PASSES) {
+      passes.push(await measurePass(pass, { store, sessions, admin, passwordHash, userCount, sessionsPerUser }));
+    }
+    const perKeyOverheadBytes = await measureEmptyKeys(admin, userCount * sessionsPerUser);
 
-    const users: UserRecord[] = [];
-    await inBatches(userCount, async (i) => {
-      users.push(await createUser(store, i + 1));
-    });
-    const afterUsersBytes = await usedMemoryBytes(admin);
-
-    const sessionCount = userCount * sessionsPerUser;
-    await inBatches(sessionCount, async (i) => {
-      const user = users[i % userCount]!;
-      const client: ClientInfo = SAMPLE_CLIENTS[i % SAMPLE_CLIENTS.length]!;
-      const transport = i % 3 === 0 ? SessionTransport.HEADER : SessionTransport.COOKIE;
-      await sessions.startSession(user.id, transport, client);
-    });
-    const afterSessionsBytes = await usedMemoryBytes(admin);
-    const keyCount = Number((await readInfo(admin, 'keyspace')).get('db0')?.match(/keys=(\d+)/)?.[1]);
-
-    const sample = await sampleKeySizes(admin, users.slice(0, 100));
-    const usersBytes = afterUsersBytes - baselineBytes;
-    const sessionsBytes = afterSessionsBytes - afterUsersBytes;
-    const totalBytes = afterSessionsBytes - baselineBytes;
     const result = {
       measuredAt: new Date().toISOString(),
       redisVersion: (await readInfo(admin, 'server')).get('redis_version'),
       users: userCount,
-      sessions: sessionCount,
-      keys: keyCount,
-      meanUserAgentLength: mean(SAMPLE_CLIENTS.map((client) => client.userAgent?.length ?? 0)),
-      usedMemoryDeltaBytes: { users: usersBytes, sessionsWithIndexes: sessionsBytes, total: totalBytes },
-      bytesPerSession: {
-        sessionAndIndex: Math.round(sessionsBytes / sessionCount),
-        includingUserRecords: Math.round(totalBytes / sessionCount),
-      },
-      bytesPerUser: Math.round(usersBytes / userCount),
-      memoryUsageSample: sample,
-      projections: PROJECTIONS.map((sessionsProjected) => ({
-        sessions: sessionsProjected,
-        users: sessionsProjected / sessionsPerUser,
-        bytes: Math.round((totalBytes / sessionCount) * sessionsProjected),
-      })),
+      sessions: userCount * sessionsPerUser,
+      sessionsPerUser,
+      targetBytesPerSession: TARGET_BYTES_PER_SESSION,
+      passes,
+      /** A key named like a session key, with an empty value and an expiry: what Redis spends on any key. */
+      perKeyOverheadBytes,
     };
-
-    console.log(`\nRedis ${result.redisVersion}: ${userCount} users, ${sessionCount} sessions (${sessionsPerUser} per user), ${keyCount} keys`);
-    console.log(`user agents: a mix of ${SAMPLE_CLIENTS.length} real ones, mean ${result.meanUserAgentLength.toFixed(0)} characters\n`);
-    printTable(
-      ['what', 'used_memory delta', 'per session'],
-      [
-        ['sessions + per-user index', formatBytes(sessionsBytes), `${result.bytesPerSession.sessionAndIndex} B`],
-        ['user records + email keys', formatBytes(usersBytes), `${Math.round(usersBytes / sessionCount)} B (${result.bytesPerUser} B per user)`],
-        ['total', formatBytes(totalBytes), `${result.bytesPerSession.includingUserRecords} B`],
-      ],
-    );
-    console.log('\nMEMORY USAGE of sample keys (mean bytes, includes the key and Redis object overhead):');
-    printTable(
-      ['key', 'bytes'],
-      Object.entries(sample).map(([name, bytes]) => [name, String(bytes)]),
-    );
-    console.log(`\nprojection at ${sessionsPerUser} sessions per user (all-in figure; Redis' hash tables grow in powers of two, so allow ~10% more):`);
-    printTable(
-      ['sessions', 'users', 'Redis memory'],
-      result.projections.map((projection) => [projection.sessions.toLocaleString('en'), projection.users.toLocaleString('en'), formatBytes(projection.bytes)]),
-    );
-
-    await mkdir(dirname(values.out), { recursive: true });
-    await writeFile(values.out, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`\nwritten to ${values.out}`);
+    report(result);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\nwritten to ${out}`);
   } finally {
     redis.disconnect();
     await redisServer.stop();
   }
 }
 
-async function createUser(store: Store, n: number): Promise<UserRecord> {
+interface PassContext {
+  store: Store;
+  sessions: SessionService;
+  admin: Redis;
+  passwordHash: string;
+  userCount: number;
+  sessionsPerUser: number;
+}
+
+async function measurePass(pass: Pass, context: PassContext) {
+  const { store, sessions, admin, userCount, sessionsPerUser } = context;
+  // The scripts stay loaded; the keyspace starts empty.
+  await admin.flushall();
+  const baselineBytes = await usedMemoryBytes(admin);
+
+  const users: UserRecord[] = new Array(userCount);
+  await inBatches(userCount, async (i) => {
+    users[i] = await createUser(store, i, context.passwordHash);
+  });
+  const afterUsersBytes = await usedMemoryBytes(admin);
+
+  const sessionCount = userCount * sessionsPerUser;
+  await inBatches(sessionCount, async (i) => {
+    const transport = i % 3 === 0 ? SessionTransport.HEADER : SessionTransport.COOKIE;
+    await sessions.startSession(users[i % userCount]!.id, transport, pass.clients[i % pass.clients.length]!);
+  });
+  const afterSessionsBytes = await usedMemoryBytes(admin);
+
+  const usersBytes = afterUsersBytes - baselineBytes;
+  const sessionsBytes = afterSessionsBytes - afterUsersBytes;
+  const totalBytes = afterSessionsBytes - baselineBytes;
+  return {
+    name: pass.name,
+    meanUserAgentLength: mean(pass.clients.map((client) => client.userAgent?.length ?? 0)),
+    keys: Number(/keys=(\d+)/.exec((await readInfo(admin, 'keyspace')).get('db0') ?? '')?.[1] ?? 0),
+    usedMemoryDeltaBytes: { users: usersBytes, sessionsAndIndexes: sessionsBytes, total: totalBytes },
+    bytesPerSession: {
+      /** The session key and its entry in the per-user index (and the index key itself, shared). */
+      sessionAndIndex: Math.round(sessionsBytes / sessionCount),
+      /** The same plus each user's record and email key, spread over their sessions. */
+      includingUsers: Math.round(totalBytes / sessionCount),
+    },
+    bytesPerUser: Math.round(usersBytes / userCount),
+    meanMemoryUsage: await sampleKeySizes(admin, users.slice(0, 100)),
+    projections: PROJECTED_SESSIONS.map((projected) => ({
+      sessions: projected,
+      users: projected / sessionsPerUser,
+      bytes: Math.round((totalBytes / sessionCount) * projected),
+    })),
+  };
+}
+
+/** What Redis spends on a key with an expiry whatever it holds: one empty key per session, named like one. */
+async function measureEmptyKeys(admin: Redis, count: number): Promise<number> {
+  await admin.flushall();
+  const keys = new RedisKeyspace();
+  const before = await usedMemoryBytes(admin);
+  const expiresAt = Date.now() + 86_400_000;
+  for (let start = 0; start < count; start += 1000) {
+    const pipeline = admin.pipeline();
+    for (let i = start; i < Math.min(count, start + 1000); i++) pipeline.set(keys.session(newId(), newId()), '', 'PXAT', expiresAt);
+    await pipeline.exec();
+  }
+  const perKey = Math.round(((await usedMemoryBytes(admin)) - before) / count);
+  await admin.flushall();
+  return perKey;
+}
+
+async function createUser(store: Store, n: number, passwordHash: string): Promise<UserRecord> {
   const name = `user-${String(n).padStart(6, '0')}`;
   const user: UserRecord = {
     id: newId(),
     email: `${name}@example.com`,
     displayName: name,
     roles: [Role.USER],
-    passwordHash: PASSWORD_HASH,
+    passwordHash,
     createdAt: systemClock.now(),
   };
   if ((await store.users.createUser(user)) !== 'created') throw new Error(`could not create ${user.email}`);
   return user;
 }
 
-/** Mean MEMORY USAGE per kind of key, over the given users' keys. */
-async function sampleKeySizes(admin: import('ioredis').Redis, users: UserRecord[]): Promise<Record<string, number>> {
+/** Mean MEMORY USAGE (the key, its value and Redis' object overhead) per kind of key, over the given users. */
+async function sampleKeySizes(admin: Redis, users: UserRecord[]): Promise<Record<string, number>> {
   const keys = new RedisKeyspace();
-  const sizes: Record<string, number[]> = { session: [], 'session index (per user)': [], 'user record': [], 'email key': [] };
+  const sizes: Record<string, number[]> = { session: [], 'session index (one per user)': [], 'user record': [], 'email key': [] };
+  const usage = async (key: string) => Number(await admin.memory('USAGE', key, 'SAMPLES', 0));
   for (const user of users) {
-    const sessionIds = await admin.zrange(keys.sessionIndex(user.id), 0, -1);
-    for (const sessionId of sessionIds) sizes.session!.push(Number(await admin.memory('USAGE', keys.session(user.id, sessionId), 'SAMPLES', 0)));
-    sizes['session index (per user)']!.push(Number(await admin.memory('USAGE', keys.sessionIndex(user.id), 'SAMPLES', 0)));
-    sizes['user record']!.push(Number(await admin.memory('USAGE', keys.user(user.id), 'SAMPLES', 0)));
-    sizes['email key']!.push(Number(await admin.memory('USAGE', keys.email(normalizeEmail(user.email)), 'SAMPLES', 0)));
+    for (const sessionId of await admin.zrange(keys.sessionIndex(user.id), 0, -1)) {
+      sizes.session!.push(await usage(keys.session(user.id, sessionId)));
+    }
+    sizes['session index (one per user)']!.push(await usage(keys.sessionIndex(user.id)));
+    sizes['user record']!.push(await usage(keys.user(user.id)));
+    sizes['email key']!.push(await usage(keys.email(normalizeEmail(user.email))));
   }
   return Object.fromEntries(Object.entries(sizes).map(([name, values]) => [name, Math.round(mean(values))]));
+}
+
+type Result = {
+  redisVersion: string | undefined;
+  users: number;
+  sessions: number;
+  sessionsPerUser: number;
+  passes: Array<Awaited<ReturnType<typeof measurePass>>>;
+  perKeyOverheadBytes: number;
+};
+
+function report(result: Result): void {
+  console.log(`\nRedis ${result.redisVersion}: ${result.users.toLocaleString('en')} users, ${result.sessions.toLocaleString('en')} sessions (${result.sessionsPerUser} per user)\n`);
+  printTable(
+    ['records', 'sessions + index', 'users + email keys', 'bytes per session (+ users)', `target <= ${TARGET_BYTES_PER_SESSION}`],
+    result.passes.map((pass) => [
+      `${pass.name} (user agent ${pass.meanUserAgentLength.toFixed(0)} chars)`,
+      formatBytes(pass.usedMemoryDeltaBytes.sessionsAndIndexes),
+      `${formatBytes(pass.usedMemoryDeltaBytes.users)} (${pass.bytesPerUser} B per user)`,
+      `${pass.bytesPerSession.sessionAndIndex} B (${pass.bytesPerSession.includingUsers} B)`,
+      pass.bytesPerSession.sessionAndIndex <= TARGET_BYTES_PER_SESSION ? 'met' : `missed by ${pass.bytesPerSession.sessionAndIndex - TARGET_BYTES_PER_SESSION} B`,
+    ]),
+  );
+  const [real] = result.passes;
+  console.log(`\nwhere it goes (real records; MEMORY USAGE means: key name, value and Redis object headers, not the expiry entry):`);
+  printTable(['key', 'bytes'], [
+    ...Object.entries(real!.meanMemoryUsage).map(([name, bytes]) => [name, String(bytes)]),
+    ['any key named like a session key, empty, with an expiry (used_memory)', String(result.perKeyOverheadBytes)],
+  ]);
+  console.log(`\nprojection (real records, ${result.sessionsPerUser} sessions per user, users included; hash tables grow in powers of two, allow ~10% more):`);
+  printTable(
+    ['sessions', 'users', 'Redis memory'],
+    real!.projections.map((projection) => [projection.sessions.toLocaleString('en'), projection.users.toLocaleString('en'), formatBytes(projection.bytes)]),
+  );
 }
 
 async function inBatches(count: number, task: (index: number) => Promise<void>): Promise<void> {
@@ -174,6 +246,10 @@ async function inBatches(count: number, task: (index: number) => Promise<void>):
 function mean(values: number[]): number {
   return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
 }
+
+// Exiting (rather than dying of the signal) runs the 'exit' hook that kills Redis.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
 
 main().catch((error: unknown) => {
   console.error(error);

@@ -1,11 +1,14 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { readInfo } from './redis-server';
 
 /** Calls per command name, from INFO commandstats. */
 export type CommandCounts = Map<string, number>;
 
+const QUIET_MILLIS = 300;
+
 /** Commands the benchmark itself sends on its admin connection; never the server's. */
-const OWN_COMMANDS = new Set(['info', 'monitor', 'echo', 'config|resetstat']);
+const OWN_COMMANDS = new Set(['info', 'monitor', 'echo', 'flushall', 'config|resetstat']);
 
 export async function readCommandCounts(admin: Redis): Promise<CommandCounts> {
   const counts: CommandCounts = new Map();
@@ -17,21 +20,18 @@ export async function readCommandCounts(admin: Redis): Promise<CommandCounts> {
   return counts;
 }
 
-/**
- * What the server sent between two readings, per request: every command Redis ran,
- * including those that Lua scripts ran (INFO counts them too), e.g. `{ mget: 1 }`.
- */
-export function commandsPerRequest(before: CommandCounts, after: CommandCounts, requests: number): Record<string, number> {
-  const perRequest: Record<string, number> = {};
+/** Calls of each command between two readings (INFO counts the commands Lua scripts run, too). */
+export function commandDelta(before: CommandCounts, after: CommandCounts): CommandCounts {
+  const delta: CommandCounts = new Map();
   for (const [name, calls] of after) {
-    const delta = calls - (before.get(name) ?? 0);
-    if (delta > 0) perRequest[name] = delta / requests;
+    const difference = calls - (before.get(name) ?? 0);
+    if (difference > 0) delta.set(name, difference);
   }
-  return perRequest;
+  return delta;
 }
 
-export function sum(counts: Record<string, number>): number {
-  return Object.values(counts).reduce((total, count) => total + count, 0);
+export function sum(counts: CommandCounts): number {
+  return [...counts.values()].reduce((total, count) => total + count, 0);
 }
 
 /**
@@ -44,7 +44,8 @@ export async function countRoundTrips(
   requestCount: number,
   request: () => Promise<void>,
 ): Promise<{ roundTripsPerRequest: number; commandsPerRequest: number }> {
-  const monitor = await admin.duplicate().monitor();
+  await waitUntilQuiet(admin);
+  const monitor = await admin.monitor();
   let roundTrips = 0;
   let commands = 0;
   monitor.on('monitor', (_time: string, _args: string[], source: string) => {
@@ -57,7 +58,7 @@ export async function countRoundTrips(
     const marker = `bench-end-${Date.now()}`;
     const seen = new Promise<void>((resolve) => {
       monitor.on('monitor', (_time: string, args: string[]) => {
-        if (args[0] === marker) resolve();
+        if (args.includes(marker)) resolve();
       });
     });
     await admin.echo(marker);
@@ -66,5 +67,19 @@ export async function countRoundTrips(
     return { roundTripsPerRequest: (roundTrips - 1) / requestCount, commandsPerRequest: (commands - 1) / requestCount };
   } finally {
     monitor.disconnect();
+  }
+}
+
+/**
+ * Waits until Redis has run no command for a while: requests that a load run left in
+ * flight are still being served after it ended, and would be counted otherwise.
+ */
+async function waitUntilQuiet(admin: Redis): Promise<void> {
+  let previous = -1;
+  for (;;) {
+    const total = sum(await readCommandCounts(admin));
+    if (total === previous) return;
+    previous = total;
+    await delay(QUIET_MILLIS);
   }
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -26,6 +26,13 @@ export interface ServerOptions {
 export interface ServerProcess {
   graphqlUrl: string;
   environment: Record<string, string>;
+  /**
+   * CPU time (user + system) used so far by the server and its worker processes, in ms;
+   * null where /proc is not available (Linux only).
+   */
+  cpuMillis(): Promise<number | null>;
+  /** How many processes serve (1, or the cluster primary and its workers); null off Linux. */
+  processCount(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +77,49 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
     const logTail = (await readFile(options.logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
     throw new Error(`${(error as Error).message}\n--- server log (${options.logFile}) ---\n${logTail}`);
   }
-  return { graphqlUrl, environment: { ...environment, SESSION_SECRETS: '(random)' }, stop };
+  return {
+    graphqlUrl,
+    environment: { ...environment, SESSION_SECRETS: '(random)' },
+    cpuMillis: async () => {
+      const tree = await processTree(child.pid!);
+      return tree && ([...tree.values()].reduce((total, ticks) => total + ticks, 0) * 1000) / CLOCK_TICKS_PER_SECOND;
+    },
+    processCount: async () => (await processTree(child.pid!))?.size ?? null,
+    stop,
+  };
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every mainstream Linux). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** The server's process and its descendants (cluster workers), with the CPU ticks each has used; null off Linux. */
+async function processTree(rootPid: number): Promise<Map<number, number> | null> {
+  const stats = new Map<number, { parentPid: number; ticks: number }>();
+  let entries: string[];
+  try {
+    entries = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => null);
+    if (!stat) continue;
+    // After the command name (which may hold spaces): state, ppid, ...; utime and stime are the 14th and 15th fields.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    stats.set(Number(entry), { parentPid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+  }
+  if (!stats.has(rootPid)) return null;
+  const tree = new Map([[rootPid, stats.get(rootPid)!.ticks]]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, stat] of stats) {
+      if (!tree.has(pid) && tree.has(stat.parentPid)) {
+        tree.set(pid, stat.ticks);
+        grew = true;
+      }
+    }
+  }
+  return tree;
 }
 
 async function waitUntilReady(readyUrl: string, child: ChildProcess): Promise<void> {

@@ -1,5 +1,29 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
+import { Semaphore } from '../shared/semaphore';
+
+/** The two bcrypt calls this module makes (the `bcrypt` package's async API by default). */
+export interface BcryptFunctions {
+  hash(data: string, cost: number): Promise<string>;
+  compare(data: string, encrypted: string): Promise<boolean>;
+}
+
+export interface PasswordHasherOptions {
+  /** How many bcrypt computations run at once; the rest wait in line. Default: defaultMaxConcurrentHashes(). */
+  maxConcurrentHashes?: number;
+  bcrypt?: BcryptFunctions;
+}
+
+/**
+ * One core fewer than the machine has (at least one). bcrypt runs on libuv's threadpool,
+ * four threads by default: unbounded, ten logins in flight take every core and request
+ * handling starves. Bounded, a login storm queues for bcrypt while other requests keep a
+ * core.
+ */
+export function defaultMaxConcurrentHashes(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
 
 /**
  * bcrypt with a SHA-384 pre-hash: bcrypt reads only the first 72 bytes of its input,
@@ -8,15 +32,24 @@ import bcrypt from 'bcrypt';
  */
 export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;
+  private readonly bcrypt: BcryptFunctions;
+  /** Every hash and compare, the dummy one for unknown emails included, waits in this one line. */
+  private readonly slots: Semaphore;
 
-  constructor(private readonly cost: number) {}
+  constructor(
+    private readonly cost: number,
+    options: PasswordHasherOptions = {},
+  ) {
+    this.bcrypt = options.bcrypt ?? bcrypt;
+    this.slots = new Semaphore(options.maxConcurrentHashes ?? defaultMaxConcurrentHashes());
+  }
 
   hash(password: string): Promise<string> {
-    return bcrypt.hash(preHash(password), this.cost);
+    return this.slots.run(() => this.bcrypt.hash(preHash(password), this.cost));
   }
 
   verify(password: string, passwordHash: string): Promise<boolean> {
-    return bcrypt.compare(preHash(password), passwordHash);
+    return this.slots.run(() => this.bcrypt.compare(preHash(password), passwordHash));
   }
 
   /**
@@ -25,7 +58,7 @@ export class PasswordHasher {
    */
   async verifyAgainstDummy(password: string): Promise<false> {
     this.dummyHash ??= this.hash(randomBytes(16).toString('hex'));
-    await bcrypt.compare(preHash(password), await this.dummyHash);
+    await this.verify(password, await this.dummyHash);
     return false;
   }
 

@@ -50,7 +50,7 @@ describe('on Redis Sentinel, through a failover', () => {
       store: 'configured',
       clock,
       env: { REDIS_SENTINELS: `127.0.0.1:${sentinel.port}`, REDIS_SENTINEL_NAME: MASTER_NAME },
-      logger: require('pino')({ level: 'debug' }, require('pino').destination(2)),
+      logger: require('pino')({ level: 'debug' }, require('pino').destination('/tmp/sq-sent/server.log')),
     });
   }, 40_000);
   afterAll(async () => {
