@@ -53,6 +53,13 @@ export interface Config {
   graphqlLimits: { maxDepth: number; maxAliases: number; maxCost: number };
   /** With a token, GET /metrics answers only `Authorization: Bearer <token>`. */
   metrics: { token: string | null };
+  /** How the server runs: how many worker processes share the port, and how SIGTERM ends them. */
+  runtime: {
+    /** WEB_CONCURRENCY: 1 runs the server in this process; more fork workers with node:cluster. */
+    workers: number;
+    /** How long SIGTERM lets in-flight requests finish before closing their connections. */
+    shutdownGraceMillis: number;
+  };
   logLevel: string;
 }
 
@@ -223,6 +230,8 @@ const environmentSchema = z.object({
     if ((LOG_LEVELS as readonly string[]).includes(value)) return value;
     return fail(ctx, value, `must be one of ${LOG_LEVELS.join(', ')}`);
   }),
+  WEB_CONCURRENCY: integerIn(1, 256),
+  SHUTDOWN_GRACE_PERIOD: duration,
 });
 
 type ParsedEnvironment = z.output<typeof environmentSchema>;
@@ -265,6 +274,12 @@ function crossVariableProblems(parsed: Partial<ParsedEnvironment>, failed: Set<s
   if (production && parsed.BCRYPT_COST !== undefined && parsed.BCRYPT_COST < 10) {
     problems.push(`BCRYPT_COST must be at least 10 when NODE_ENV=production (got ${parsed.BCRYPT_COST})`);
   }
+  const sharedStore = parsed.REDIS_URL || parsed.REDIS_CLUSTER_NODES || parsed.REDIS_SENTINELS;
+  if ((parsed.WEB_CONCURRENCY ?? 1) > 1 && !sharedStore && !failed.has('REDIS_URL')) {
+    problems.push(
+      `WEB_CONCURRENCY=${parsed.WEB_CONCURRENCY} needs a shared session store: set REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (with the in-process store every worker would have its own sessions)`,
+    );
+  }
   return problems;
 }
 
@@ -304,6 +319,10 @@ function buildConfig(parsed: ParsedEnvironment): Config {
       maxCost: parsed.GRAPHQL_MAX_COST ?? 1000,
     },
     metrics: { token: parsed.METRICS_TOKEN ?? null },
+    runtime: {
+      workers: parsed.WEB_CONCURRENCY ?? 1,
+      shutdownGraceMillis: (parsed.SHUTDOWN_GRACE_PERIOD ?? 10) * 1000,
+    },
     logLevel: parsed.LOG_LEVEL ?? 'info',
   };
 }

@@ -35,9 +35,9 @@ export function sum(counts: CommandCounts): number {
 }
 
 /**
- * Runs `requests` (one after another, outside any load) while watching Redis with
- * MONITOR, and counts what each request cost: round trips are the commands a client
- * sent (a script is one), commands include those the scripts ran inside Redis.
+ * Sends `requestCount` requests one after another, outside any load, while watching Redis
+ * with MONITOR, and counts what each cost: round trips are the commands a client sent (a
+ * script is one); commands include those that scripts ran inside Redis.
  */
 export async function countRoundTrips(
   admin: Redis,
@@ -54,7 +54,7 @@ export async function countRoundTrips(
   });
   try {
     for (let i = 0; i < requestCount; i++) await request();
-    // MONITOR lines arrive asynchronously; a PING on another connection marks the end.
+    // MONITOR lines arrive asynchronously; an ECHO on another connection marks the end.
     const marker = `bench-end-${Date.now()}`;
     const seen = new Promise<void>((resolve) => {
       monitor.on('monitor', (_time: string, args: string[]) => {

@@ -6,6 +6,7 @@ import { warnAboutRedisDurability } from './redis-durability-check';
 import { createMemoryStore, createRedisStore, type Store } from './store';
 
 const INITIAL_CONNECT_TIMEOUT_MILLIS = 5000;
+const RESTART_DELAY_MILLIS = 100;
 
 export interface OpenedStore {
   store: Store;
@@ -33,6 +34,20 @@ export async function openStore(config: Config, clock: Clock, logger: Logger): P
     if (!reachable) logger.info('session store connection restored');
     reachable = true;
   });
+  let closing = false;
+  redis.on('end', () => {
+    if (closing) return;
+    /*
+     * The retry strategies never give up, so an end we did not ask for is ioredis' Sentinel
+     * failover detector closing the connector in the middle of a reconnection (a
+     * +switch-master arriving between two attempts): the client would stay closed for
+     * good. Start it again.
+     */
+    logger.warn('session store client closed unexpectedly; reconnecting');
+    setTimeout(() => {
+      if (!closing) redis.connect().catch(() => {});
+    }, RESTART_DELAY_MILLIS).unref();
+  });
   if (!(await connectRedisClient(redis, INITIAL_CONNECT_TIMEOUT_MILLIS))) {
     logger.warn('session store not reachable at start; requests get 503 and /readyz reports it until it is');
     redis.once('ready', () => void warnAboutRedisDurability(redis, logger));
@@ -44,7 +59,10 @@ export async function openStore(config: Config, clock: Clock, logger: Logger): P
     store: createRedisStore({ redis, clock, keyPrefix: config.redisKeyPrefix }),
     redis,
     close: async () => {
-      await redis.quit().catch(() => redis.disconnect());
+      closing = true;
+      await redis.quit().catch(() => {});
+      // Also closes what QUIT leaves open: the Sentinel failover detector's subscriptions.
+      redis.disconnect();
     },
   };
 }

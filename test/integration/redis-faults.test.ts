@@ -136,6 +136,16 @@ describe('when the Redis under the server crashes, stalls and comes back', () =>
     await waitUntilReady();
     expect((await browser.request(MeDocument)).data!.me!.id).toBe(userId);
   });
+
+  it('starts its Redis client again when it ends without being asked to (as ioredis may during a failover)', async () => {
+    const browser = server.client();
+    const signUp = await browser.request(SignUpDocument, { input: { email: uniqueEmail('revive'), password: PASSWORD } });
+
+    server.redis!.disconnect();
+
+    await waitUntilReady();
+    expect((await browser.request(MeDocument)).data!.me!.id).toBe(signUp.data!.signUp.user.id);
+  });
 });
 
 describe('the store durability warning at start', () => {
