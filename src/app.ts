@@ -12,7 +12,7 @@ import pino, { type Logger } from 'pino';
 import { AuthResolver } from './auth/auth.resolver';
 import { AuthService } from './auth/auth.service';
 import { LoginThrottle } from './auth/login-throttle';
-import { PasswordHasher } from './auth/password-hasher';
+import { defaultMaxConcurrentHashes, PasswordHasher } from './auth/password-hasher';
 import type { Config } from './config';
 import type { GraphQLContext } from './graphql/context';
 import { abuseLimitRules } from './graphql/abuse-limits';
@@ -66,7 +66,9 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
   const metrics = new AppMetrics({ processMetrics: dependencies.processMetrics ?? false });
   const store = timedStore(dependencies.store, metrics);
 
-  const passwords = new PasswordHasher(config.passwords.bcryptCost);
+  const passwords = new PasswordHasher(config.passwords.bcryptCost, {
+    maxConcurrentHashes: defaultMaxConcurrentHashes(config.runtime.workers),
+  });
   const sessions = new SessionService(
     store.sessions,
     {
@@ -102,7 +104,8 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     validationRules: abuseLimitRules(config.graphqlLimits),
     formatError: createErrorFormatter(logger),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // On stop: no new connections, in-flight requests finish, stragglers cut off after the grace period.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.runtime.shutdownGraceMillis }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       serviceUnavailableStatusPlugin,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { createApp } from './app';
 import { runCli } from './cli';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -6,9 +7,13 @@ import { systemClock } from './shared/clock';
 import { createLogger } from './shared/logger';
 import { openStore } from './shared/open-store';
 import { UserService } from './user/user.service';
+import { superviseWorkers } from './workers';
 
-/** How long SIGTERM waits for in-flight requests before exiting anyway. */
-const SHUTDOWN_GRACE_MILLIS = 10_000;
+/**
+ * Beyond SHUTDOWN_GRACE_PERIOD (when in-flight requests are cut off): time to close the
+ * store. A shutdown still going on after both exits with 1.
+ */
+const SHUTDOWN_CLOSE_MARGIN_MILLIS = 5000;
 
 /**
  * The only file that reads the environment and listens. With arguments it runs an admin
@@ -26,6 +31,12 @@ async function main(): Promise<void> {
   if (config.session.secretsGenerated) {
     logger.warn('SESSION_SECRETS is not set: using a random secret for this process; every session ends when it restarts');
   }
+  if (config.runtime.workers > 1 && cluster.isPrimary) {
+    // A secret made up here is handed to every worker: tokens must verify on all of them.
+    const env: Record<string, string> = config.session.secretsGenerated ? { SESSION_SECRETS: config.session.secrets.join(',') } : {};
+    superviseWorkers({ workers: config.runtime.workers, env, shutdownGraceMillis: config.runtime.shutdownGraceMillis, logger });
+    return;
+  }
   const { store, close: closeStore } = await openStore(config, systemClock, logger);
   const app = await createApp(config, { store, logger, processMetrics: true });
   await new Promise<void>((resolve, reject) => {
@@ -42,13 +53,17 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     setTimeout(() => {
-      logger.warn('shutdown grace period over; exiting');
+      logger.warn('shutdown did not finish within its grace period; exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MILLIS).unref();
+    }, config.runtime.shutdownGraceMillis + SHUTDOWN_CLOSE_MARGIN_MILLIS).unref();
+    // Stops accepting, lets in-flight requests finish (for up to the grace period), then closes the store.
     app
       .stop()
       .then(closeStore)
-      .then(() => process.exit(0))
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

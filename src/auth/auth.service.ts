@@ -85,6 +85,7 @@ export class AuthService {
     // No account can have such a password: refuse without spending bcrypt time on it.
     if (Buffer.byteLength(request.password, 'utf8') > PASSWORD_MAX_BYTES) {
       this.metrics.loginAttempted('failed');
+      await attempt.failed();
       throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
     }
     const user = await this.users.findUserByEmail(request.email);
@@ -94,6 +95,7 @@ export class AuthService {
     if (!user || !valid) {
       this.logger.info({ userId: user?.id ?? null }, 'login failed');
       this.metrics.loginAttempted('failed');
+      await attempt.failed();
       throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
     }
     this.metrics.loginAttempted('ok');
@@ -114,6 +116,7 @@ export class AuthService {
   async changePassword(viewer: Viewer, client: ClientInfo, currentPassword: string, newPassword: string): Promise<number> {
     const attempt = await this.throttle.beginPasswordAttempt(viewer.user.email, client.ipAddress);
     if (!(await this.hasher.verify(currentPassword, viewer.user.passwordHash))) {
+      await attempt.failed();
       throw badUserInput('Current password is incorrect.', 'currentPassword');
     }
     await attempt.succeeded();

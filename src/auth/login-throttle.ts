@@ -20,10 +20,13 @@ const CONSECUTIVE_FAILURES_WINDOW_SECONDS = 24 * 3600;
 /**
  * Throttles password checks (login, and changePassword's current password) and sign-ups,
  * with rate-limiter-flexible on the session store, so every server process shares it.
+ * A refused attempt never reaches bcrypt.
  *
- * An attempt is counted *before* its password is checked and refunded if it succeeds:
- * checking first and counting only failures would let a burst of parallel guesses all
- * pass the check before any failure is recorded. A refused attempt never reaches bcrypt.
+ * The per-email and per-IP budgets count an attempt *before* its password is checked and
+ * refund it on success: counting only failures would let a burst of parallel guesses all
+ * pass the check before any failure is recorded. The consecutive-failure lockout instead
+ * counts failures only, after the check: counted up front, a user's own parallel correct
+ * logins (an app opening several sessions at once) would lock them out.
  */
 export class LoginThrottle {
   private readonly consecutiveFailures: RateLimiterAbstract;
@@ -36,7 +39,6 @@ export class LoginThrottle {
       name: 'login-consecutive',
       points: settings.maxConsecutiveFailures,
       durationSeconds: CONSECUTIVE_FAILURES_WINDOW_SECONDS,
-      blockSeconds: CONSECUTIVE_FAILURES_BLOCK_SECONDS,
     });
     this.failuresPerEmail = store.createRateLimiter({ name: 'login-email', points: settings.maxFailuresPerEmailHour, durationSeconds: 3600 });
     this.failuresPerIp = store.createRateLimiter({ name: 'login-ip', points: settings.maxFailuresPerIpDay, durationSeconds: 86_400 });
@@ -49,8 +51,8 @@ export class LoginThrottle {
    */
   async beginPasswordAttempt(email: string, ipAddress: string | null): Promise<PasswordAttempt> {
     const keys = attemptKeys(email, ipAddress);
+    await this.refuseWhileLockedOut(keys.emailAndIp);
     await consumeAll([
-      [this.consecutiveFailures, keys.emailAndIp],
       [this.failuresPerEmail, keys.email],
       [this.failuresPerIp, keys.ip],
     ]);
@@ -62,7 +64,27 @@ export class LoginThrottle {
           this.failuresPerIp.reward(keys.ip, 1),
         ]);
       },
+      failed: async () => {
+        const failures = await this.consecutiveFailures.consume(keys.emailAndIp, 1).catch((reason: unknown) => {
+          if (reason instanceof RateLimiterRes) return reason;
+          throw toStoreError(reason);
+        });
+        if (failures.consumedPoints >= this.consecutiveFailures.points) {
+          await this.consecutiveFailures.block(keys.emailAndIp, CONSECUTIVE_FAILURES_BLOCK_SECONDS).catch((reason: unknown) => {
+            throw toStoreError(reason);
+          });
+        }
+      },
     };
+  }
+
+  private async refuseWhileLockedOut(key: string): Promise<void> {
+    const state = await this.consecutiveFailures.get(key).catch((reason: unknown) => {
+      throw toStoreError(reason);
+    });
+    if (state && state.consumedPoints >= this.consecutiveFailures.points) {
+      throw rateLimited(state.msBeforeNext / 1000);
+    }
   }
 
   /** Counts a sign-up from this IP; throws RATE_LIMITED over the hourly limit. */
@@ -74,6 +96,8 @@ export class LoginThrottle {
 export interface PasswordAttempt {
   /** Refunds the attempt and resets the consecutive-failure count. */
   succeeded(): Promise<void>;
+  /** Counts a consecutive failure; the last one allowed locks the email + IP pair out. */
+  failed(): Promise<void>;
 }
 
 /** Emails are hashed: limiter keys hold no personal data and have a bounded length. */

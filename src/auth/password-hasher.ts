@@ -16,13 +16,13 @@ export interface PasswordHasherOptions {
 }
 
 /**
- * One core fewer than the machine has (at least one). bcrypt runs on libuv's threadpool,
- * four threads by default: unbounded, ten logins in flight take every core and request
- * handling starves. Bounded, a login storm queues for bcrypt while other requests keep a
- * core.
+ * One core fewer than the machine has, shared among the server's `processes` (at least one
+ * each). bcrypt runs on libuv's threadpool, four threads by default: unbounded, ten logins
+ * in flight take every core and request handling starves. Bounded, a login storm queues
+ * for bcrypt while other requests keep a core.
  */
-export function defaultMaxConcurrentHashes(): number {
-  return Math.max(1, availableParallelism() - 1);
+export function defaultMaxConcurrentHashes(processes = 1): number {
+  return Math.max(1, Math.floor((availableParallelism() - 1) / processes));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { SESSION_EVENT_RETENTION } from './session.store';
+import { SESSION_EVENT_RETENTION, type SessionEndReason } from './session.store';
 import type { LuaScript } from '../shared/redis-scripts';
 
 /*
@@ -11,23 +11,40 @@ import type { LuaScript } from '../shared/redis-scripts';
  */
 
 /**
+ * One letter per reason in the stored events. With ids of 22 characters a member stays
+ * under 64 bytes (zset-max-listpack-value), so Redis keeps a user's events in a compact
+ * listpack: about 60 bytes an event instead of about 180.
+ */
+export const SESSION_END_REASON_CODES: Readonly<Record<SessionEndReason, string>> = {
+  logout: 'o',
+  revoked_by_user: 'u',
+  revoked_by_admin: 'a',
+  password_change: 'p',
+  replaced_by_login: 'r',
+  evicted_over_cap: 'c',
+  expired: 'e',
+};
+
+/**
  * The user's audit trail, written in the same script as the end it records: a sorted set
- * of `<ended at ms>|<session id>|<reason>|<actor id, empty for the system>` scored by the
- * time. Ids are base64url and reasons plain words, so `|` cannot occur inside a field.
- * `finish_session_events` trims it to the retention window and the maximum length, and
- * lets the key expire with its newest event.
+ * of `<session id>|<reason code>|<actor id, empty for the system>` scored by the time the
+ * session ended (a session ends once, so its id makes the member unique). Ids are base64url,
+ * so `|` cannot occur inside a field. `finish_session_events` trims the set to the retention
+ * window and the maximum length, and lets the key expire with its newest event.
  */
 export const SESSION_EVENTS = `
 local recorded_events = 0
+local EXPIRED, EVICTED_OVER_CAP = '${SESSION_END_REASON_CODES.expired}', '${SESSION_END_REASON_CODES.evicted_over_cap}'
+local PASSWORD_CHANGE = '${SESSION_END_REASON_CODES.password_change}'
 
 local function record_session_end(events, at, id, reason, actor)
-  redis.call('ZADD', events, at, at .. '|' .. id .. '|' .. reason .. '|' .. actor)
+  redis.call('ZADD', events, at, id .. '|' .. reason .. '|' .. actor)
   recorded_events = recorded_events + 1
 end
 
 local function record_expired(events, ids_and_scores)
   for i = 1, #ids_and_scores, 2 do
-    record_session_end(events, ids_and_scores[i + 1], ids_and_scores[i], 'expired', '')
+    record_session_end(events, ids_and_scores[i + 1], ids_and_scores[i], EXPIRED, '')
   end
 end
 
@@ -82,7 +99,7 @@ local function end_sessions_except(index, prefix, keep, now, events, reason, act
         table.insert(ended, id)
         record_session_end(events, now, id, reason, actor)
       else
-        record_session_end(events, expires_at, id, 'expired', '')
+        record_session_end(events, expires_at, id, EXPIRED, '')
       end
     end
   end
@@ -134,7 +151,7 @@ if count > max_sessions then
       else
         -- Gone before its index entry said (expired by Redis' own clock).
         redis.call('ZREM', index, other)
-        record_session_end(events, now, other, 'expired', '')
+        record_session_end(events, now, other, EXPIRED, '')
         count = count - 1
       end
     end
@@ -145,7 +162,7 @@ if count > max_sessions then
     local victim = others[next_victim].id
     redis.call('DEL', prefix .. victim)
     redis.call('ZREM', index, victim)
-    record_session_end(events, now, victim, 'evicted_over_cap', '')
+    record_session_end(events, now, victim, EVICTED_OVER_CAP, '')
     table.insert(evicted, victim)
     count = count - 1
     next_victim = next_victim + 1
@@ -200,7 +217,7 @@ for _, id in ipairs(redis.call('ZRANGE', index, 0, -1)) do
   else
     -- Gone before its index entry said (expired by Redis' own clock).
     redis.call('ZREM', index, id)
-    record_session_end(events, now, id, 'expired', '')
+    record_session_end(events, now, id, EXPIRED, '')
   end
 end
 finish_session_events(events, ARGV[3], ARGV[4], ARGV[5])
@@ -209,7 +226,7 @@ return result
 };
 
 /**
- * KEYS: index, session, events. ARGV: session id, now ms, reason, actor id ('' for the
+ * KEYS: index, session, events. ARGV: session id, now ms, reason code, actor id ('' for the
  * system), then the session event arguments.
  * Returns 1 when a live session ended, 0 when there was none (or it had already expired,
  * which is then recorded as such).
@@ -229,9 +246,9 @@ if expires_at then
     record_session_end(events, now, id, reason, actor)
     ended = 1
   elseif tonumber(expires_at) <= tonumber(now) then
-    record_session_end(events, expires_at, id, 'expired', '')
+    record_session_end(events, expires_at, id, EXPIRED, '')
   else
-    record_session_end(events, now, id, 'expired', '')
+    record_session_end(events, now, id, EXPIRED, '')
   end
 end
 finish_session_events(events, ARGV[5], ARGV[6], ARGV[7])
@@ -241,7 +258,7 @@ return ended
 
 /**
  * KEYS: index, events. ARGV: session id to keep ('' for none), now ms, session key prefix,
- * reason, actor id ('' for the system), then the session event arguments.
+ * reason code, actor id ('' for the system), then the session event arguments.
  * Returns the ids of the live sessions that ended.
  */
 export const REVOKE_USER_SESSIONS: LuaScript = {

@@ -9,6 +9,7 @@ import {
   LIST_SESSIONS,
   REVOKE_SESSION,
   REVOKE_USER_SESSIONS,
+  SESSION_END_REASON_CODES,
   sessionEventArguments,
   TOUCH_SESSION,
 } from './session.redis-scripts';
@@ -17,7 +18,6 @@ import {
   SESSION_EVENT_RETENTION,
   SessionTransport,
   type SessionEnd,
-  type SessionEndReason,
   type SessionEvent,
   type SessionRecord,
   type SessionStore,
@@ -72,11 +72,14 @@ export function decodeSessionRecord(userId: string, sessionId: string, raw: stri
   };
 }
 
-/** Reads one member of a user's session events (see SESSION_EVENTS in the scripts). */
-export function decodeSessionEvent(member: string): SessionEvent | null {
-  const [at, sessionId, reason, actorId] = member.split('|');
-  if (!at || !sessionId || !SESSION_END_REASONS.includes(reason as SessionEndReason)) return null;
-  return { sessionId, reason: reason as SessionEndReason, actorId: actorId || null, at: new Date(Number(at)) };
+const REASONS_BY_CODE = new Map(SESSION_END_REASONS.map((reason) => [SESSION_END_REASON_CODES[reason], reason]));
+
+/** Reads one member of a user's session events and its score (see SESSION_EVENTS in the scripts). */
+export function decodeSessionEvent(member: string, score: string): SessionEvent | null {
+  const [sessionId, code, actorId] = member.split('|');
+  const reason = REASONS_BY_CODE.get(code ?? '');
+  if (!sessionId || !reason) return null;
+  return { sessionId, reason, actorId: actorId || null, at: new Date(Number(score)) };
 }
 
 export class RedisSessionStore implements SessionStore {
@@ -154,7 +157,7 @@ export class RedisSessionStore implements SessionStore {
       this.runScript(
         REVOKE_SESSION,
         [this.keys.sessionIndex(userId), this.keys.session(userId, sessionId), this.keys.sessionEvents(userId)],
-        [sessionId, now, end.reason, end.actorId ?? '', ...sessionEventArguments(now)],
+        [sessionId, now, SESSION_END_REASON_CODES[end.reason], end.actorId ?? '', ...sessionEventArguments(now)],
       ),
     );
     return ended === 1;
@@ -166,7 +169,7 @@ export class RedisSessionStore implements SessionStore {
       this.runScript(
         REVOKE_USER_SESSIONS,
         [this.keys.sessionIndex(userId), this.keys.sessionEvents(userId)],
-        [exceptSessionId ?? '', now, this.keys.sessionKeyPrefix(userId), end.reason, end.actorId ?? '', ...sessionEventArguments(now)],
+        [exceptSessionId ?? '', now, this.keys.sessionKeyPrefix(userId), SESSION_END_REASON_CODES[end.reason], end.actorId ?? '', ...sessionEventArguments(now)],
       ),
     )) as string[];
     return ended.length;
@@ -176,9 +179,14 @@ export class RedisSessionStore implements SessionStore {
     const count = Math.max(0, Math.min(limit, SESSION_EVENT_RETENTION.maxEventsPerUser));
     if (count === 0) return [];
     const [cutoff] = sessionEventArguments(this.clock.now().getTime());
-    const members = await callStore(() =>
-      this.redis.zrange(this.keys.sessionEvents(userId), '+inf', cutoff, 'BYSCORE', 'REV', 'LIMIT', 0, count),
+    const flat = await callStore(() =>
+      this.redis.zrange(this.keys.sessionEvents(userId), '+inf', cutoff, 'BYSCORE', 'REV', 'LIMIT', 0, count, 'WITHSCORES'),
     );
-    return members.map(decodeSessionEvent).filter((event): event is SessionEvent => event !== null);
+    const events: SessionEvent[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const event = decodeSessionEvent(flat[i]!, flat[i + 1]!);
+      if (event) events.push(event);
+    }
+    return events;
   }
 }

@@ -2,9 +2,10 @@ import { StoreUnavailableError } from './errors';
 
 /**
  * Replies that mean "the store cannot serve this now" (loading after a restart, a replica
- * during failover, a cluster without quorum) rather than "this command is wrong".
+ * during failover, a cluster without quorum, a full Redis refusing writes under
+ * `maxmemory-policy noeviction`) rather than "this command is wrong".
  */
-const TRANSIENT_REPLY_PREFIXES = ['LOADING', 'READONLY', 'CLUSTERDOWN', 'MASTERDOWN', 'TRYAGAIN', 'NOREPLICAS', 'BUSY'];
+const TRANSIENT_REPLY_PREFIXES = ['LOADING', 'READONLY', 'CLUSTERDOWN', 'MASTERDOWN', 'TRYAGAIN', 'NOREPLICAS', 'BUSY', 'OOM'];
 
 /**
  * Turns a failure of the Redis client into StoreUnavailableError when the store is

@@ -54,7 +54,7 @@ local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if current ~= ARGV[1] then return -2 end
 redis.call('SET', KEYS[1], ARGV[2])
-local ended = end_sessions_except(KEYS[2], ARGV[5], ARGV[3], ARGV[4], KEYS[3], 'password_change', ARGV[6])
+local ended = end_sessions_except(KEYS[2], ARGV[5], ARGV[3], ARGV[4], KEYS[3], PASSWORD_CHANGE, ARGV[6])
 expire_index_with_last_session(KEYS[2])
 finish_session_events(KEYS[3], ARGV[7], ARGV[8], ARGV[9])
 return #ended

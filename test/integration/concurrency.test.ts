@@ -12,7 +12,7 @@ describe.each<StoreKind>(['redis', 'cluster'])('concurrent requests for one user
 
   beforeAll(async () => {
     // Parallel logins of one account count against the login throttle until each succeeds.
-    const env = { SESSION_MAX_PER_USER: '40', LOGIN_MAX_CONSECUTIVE_FAILURES: '1000' };
+    const env = { SESSION_MAX_PER_USER: '40' };
     server = await startTestServer({ store: storeKind, clusterNodes: cluster.nodes, env });
   });
   afterAll(async () => {
@@ -69,7 +69,7 @@ describe.each<StoreKind>(['redis', 'cluster'])('concurrent requests for one user
   });
 
   it('throttles a burst of wrong passwords exactly, and every process sharing the store sees the block', async () => {
-    const env = { LOGIN_MAX_CONSECUTIVE_FAILURES: '5' };
+    const env = { LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: '5' };
     const first = await startTestServer({ store: storeKind, clusterNodes: cluster.nodes, env });
     const second = await startTestServer({ store: storeKind, clusterNodes: cluster.nodes, env, keyPrefix: first.keyPrefix });
     try {

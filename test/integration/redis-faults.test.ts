@@ -137,6 +137,35 @@ describe('when the Redis under the server crashes, stalls and comes back', () =>
     expect((await browser.request(MeDocument)).data!.me!.id).toBe(userId);
   });
 
+  it('while Redis is full (noeviction) refuses new sessions with SERVICE_UNAVAILABLE, yet serves and ends existing ones', async () => {
+    const email = uniqueEmail('full');
+    const browser = server.client();
+    const signUp = await browser.request(SignUpDocument, { input: { email, password: PASSWORD } });
+    const userId = signUp.data!.signUp.user.id;
+    const mobile = await headerLogin(email, PASSWORD);
+    const browserToken = await browser.sessionCookieValue();
+    const admin = await redis.connect();
+    try {
+      await admin.config('SET', 'maxmemory', '1');
+      for (const write of [
+        server.client().request(SignUpDocument, { input: { email: uniqueEmail('full'), password: PASSWORD } }),
+        server.client().request(LoginDocument, { input: { email, password: PASSWORD } }),
+      ]) {
+        const response = await write;
+        expect(response.status).toBe(503);
+        expect(errorCodes(response)).toEqual(['SERVICE_UNAVAILABLE']);
+      }
+      // Nothing was evicted to make room, and ending a session frees memory: both still work.
+      expect((await mobile.client.request(MeDocument)).data!.me!.id).toBe(userId);
+      expect((await browser.request(LogoutDocument)).data!.logout).toBe(true);
+      expect((await server.client({ cookies: false }).request(MeDocument, undefined, { cookie: `sid=${browserToken}` })).data!.me).toBeNull();
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+      admin.disconnect();
+    }
+    expect((await server.client().request(LoginDocument, { input: { email, password: PASSWORD } })).errors).toBeUndefined();
+  });
+
   it('starts its Redis client again when it ends without being asked to (as ioredis may during a failover)', async () => {
     const browser = server.client();
     const signUp = await browser.request(SignUpDocument, { input: { email: uniqueEmail('revive'), password: PASSWORD } });

@@ -88,8 +88,8 @@ describe.each<StoreKind>(['redis', 'memory'])('login throttling (%s store)', (st
     for (let attempt = 0; attempt < 5; attempt++) expect((await login(server, email, PASSWORD)).errors).toBeUndefined();
   });
 
-  it('counts parallel guesses before checking them: a burst cannot outrun the limit', async () => {
-    const server = await start({ LOGIN_MAX_CONSECUTIVE_FAILURES: '5' });
+  it('counts parallel guesses before checking them: a burst cannot outrun the per-email budget', async () => {
+    const server = await start({ LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: '5' });
     const email = await signUp(server);
     const checks = countPasswordChecks(server);
     const responses = await Promise.all(Array.from({ length: 20 }, () => login(server, email, WRONG)));
@@ -97,6 +97,22 @@ describe.each<StoreKind>(['redis', 'memory'])('login throttling (%s store)', (st
     expect(codes.filter((code) => code === 'UNAUTHENTICATED')).toHaveLength(5);
     expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(15);
     expect(checks()).toBe(5);
+  });
+
+  it('locks the pair out after a parallel burst of wrong guesses', async () => {
+    const server = await start({ LOGIN_MAX_CONSECUTIVE_FAILURES: '3' });
+    const email = await signUp(server);
+    await Promise.all(Array.from({ length: 8 }, () => login(server, email, WRONG)));
+    const blocked = await login(server, email, PASSWORD);
+    expect(errorCodes(blocked)).toEqual(['RATE_LIMITED']);
+    expect(blocked.errors![0]!.extensions!.retryAfterSeconds).toBeGreaterThan(14 * 60);
+  });
+
+  it('never refuses a user’s own parallel correct logins (default limits)', async () => {
+    const server = await start({});
+    const email = await signUp(server);
+    const responses = await Promise.all(Array.from({ length: 30 }, () => login(server, email, PASSWORD)));
+    expect(responses.map((response) => errorCodes(response))).toEqual(Array.from({ length: 30 }, () => []));
   });
 
   it('protects changePassword’s current-password check with the same limits', async () => {

@@ -88,8 +88,11 @@ describe('PasswordHasher', () => {
     expect(order).toEqual(['known', 'warm-up', 'unknown']);
   });
 
-  it('by default leaves one core to request handling, and always allows at least one hash', () => {
-    expect(defaultMaxConcurrentHashes()).toBe(Math.max(1, availableParallelism() - 1));
+  it('by default leaves one core to request handling, shared among the processes, and always allows at least one hash', () => {
+    const cores = availableParallelism();
+    expect(defaultMaxConcurrentHashes()).toBe(Math.max(1, cores - 1));
+    expect(defaultMaxConcurrentHashes(2)).toBe(Math.max(1, Math.floor((cores - 1) / 2)));
+    expect(defaultMaxConcurrentHashes(cores * 4)).toBe(1);
   });
 });
 

@@ -45,6 +45,7 @@ describe('schema/schema.graphql', () => {
       changePassword: '@auth',
       user: '@auth(requires: ADMIN)',
       revokeUserSessions: '@auth(requires: ADMIN)',
+      userSessionEvents: '@auth(requires: ADMIN)',
       email: '@auth(requires: ADMIN, self: true)',
       sessions: '@auth(requires: ADMIN, self: true)',
     });

@@ -1,0 +1,149 @@
+import { request } from 'node:http';
+import type { Redis } from 'ioredis';
+import { SignUpDocument } from '../generated/graphql';
+import { PASSWORD, TestClient, uniqueEmail } from '../support/harness';
+import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from '../support/redis';
+import { startServerProcess, type ServerProcess } from '../support/server-process';
+
+const STREAMS = 6;
+const STREAM_TIMEOUT_MILLIS = 20_000;
+const ME = JSON.stringify({ query: '{ me { id } }' });
+
+/**
+ * A request that says `Expect: 100-continue`: the server answers `100 Continue` once it has
+ * taken the request in, before the body is sent. That tells apart a request the server
+ * accepted (it must then finish) from one refused at the door once it stopped listening.
+ */
+interface TrackedRequest {
+  /** Resolves true once the server took the request in; false if it never did. */
+  accepted: Promise<boolean>;
+  /** The final answer; rejects if the connection failed. */
+  response: Promise<{ status: number; body: string }>;
+  /** For a request created with `holdBody`: sends the body now. */
+  sendBody(): void;
+}
+
+function trackedRequest(port: number, token: string, options: { holdBody?: boolean } = {}): TrackedRequest {
+  let sendBody = () => {};
+  let markAccepted: (accepted: boolean) => void = () => {};
+  const accepted = new Promise<boolean>((resolve) => {
+    markAccepted = resolve;
+  });
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const outgoing = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/graphql',
+      agent: false,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(ME),
+        authorization: `Bearer ${token}`,
+        expect: '100-continue',
+      },
+    });
+    sendBody = () => outgoing.end(ME);
+    outgoing.on('continue', () => {
+      markAccepted(true);
+      if (!options.holdBody) sendBody();
+    });
+    outgoing.on('response', (incoming) => {
+      let body = '';
+      incoming.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, body }));
+      incoming.on('error', reject);
+    });
+    outgoing.on('error', (error) => {
+      markAccepted(false);
+      reject(error);
+    });
+    outgoing.flushHeaders();
+  });
+  // Never an unhandled rejection: the callers look at `accepted` first.
+  response.catch(() => {});
+  return { accepted, response, sendBody };
+}
+
+describe('graceful shutdown on SIGTERM', () => {
+  const keyPrefix = uniqueKeyPrefix('shutdown');
+  const started: ServerProcess[] = [];
+  let redis: Redis;
+
+  beforeAll(async () => {
+    redis = await connectTestRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(started.map((server) => server.stop()));
+    await deleteKeysWithPrefix(redis, keyPrefix);
+    redis.disconnect();
+  });
+
+  async function startSignedIn(env: Record<string, string>): Promise<{ server: ServerProcess; token: string; userId: string }> {
+    const server = await startServerProcess({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: keyPrefix, ...env });
+    started.push(server);
+    const signUp = await new TestClient(server.graphqlUrl, { cookies: false }).request(SignUpDocument, {
+      input: { email: uniqueEmail('shutdown'), password: PASSWORD, transport: 'HEADER' },
+    });
+    return { server, token: signUp.data!.signUp.token!, userId: signUp.data!.signUp.user.id };
+  }
+
+  it('stops accepting, finishes every request it accepted, closes Redis and exits 0', async () => {
+    const { server, token, userId } = await startSignedIn({ SHUTDOWN_GRACE_PERIOD: '20s' });
+    // Taken in, but its body not sent yet: in flight across the whole shutdown.
+    const held = trackedRequest(server.port, token, { holdBody: true });
+    expect(await held.accepted).toBe(true);
+
+    const outcomes: Array<{ accepted: boolean; status?: number; body?: string; error?: string }> = [];
+    let signalled = false;
+    const deadline = Date.now() + STREAM_TIMEOUT_MILLIS;
+    const streams = Array.from({ length: STREAMS }, async () => {
+      // Each stream sends one request after another until the server refuses one.
+      while (Date.now() < deadline) {
+        const tracked = trackedRequest(server.port, token);
+        const accepted = await tracked.accepted;
+        try {
+          const { status, body } = await tracked.response;
+          outcomes.push({ accepted, status, body });
+        } catch (error) {
+          outcomes.push({ accepted, error: (error as NodeJS.ErrnoException).code ?? String(error) });
+          if (!accepted && signalled) return;
+        }
+      }
+    });
+    while (outcomes.length < 60) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    server.signal('SIGTERM');
+    signalled = true;
+    await Promise.all(streams);
+
+    // Refused at the door now, yet still finishing what it took in.
+    held.sendBody();
+    const heldResponse = await held.response;
+    expect(heldResponse.status).toBe(200);
+    expect(JSON.parse(heldResponse.body)).toEqual({ data: { me: { id: userId } } });
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+
+    const accepted = outcomes.filter((outcome) => outcome.accepted);
+    const failedAfterAcceptance = accepted.filter((outcome) => outcome.status !== 200 || !outcome.body?.includes(userId));
+    expect(failedAfterAcceptance).toEqual([]);
+    expect(accepted.length).toBeGreaterThanOrEqual(60);
+    // Every stream ended on a refusal, none on its deadline.
+    expect(outcomes.filter((outcome) => !outcome.accepted).length).toBeGreaterThanOrEqual(STREAMS);
+    expect(server.logs.map((line) => line.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+  }, 40_000);
+
+  it('cuts off a request that outlasts SHUTDOWN_GRACE_PERIOD and still exits 0', async () => {
+    const { server, token } = await startSignedIn({ SHUTDOWN_GRACE_PERIOD: '1s' });
+    const stuck = trackedRequest(server.port, token, { holdBody: true });
+    expect(await stuck.accepted).toBe(true);
+
+    const signalledAt = Date.now();
+    server.signal('SIGTERM');
+
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    // Well before the 10 s default: the configured grace period was the one applied.
+    expect(Date.now() - signalledAt).toBeLessThan(8000);
+    await expect(stuck.response).rejects.toThrow();
+  }, 30_000);
+});
