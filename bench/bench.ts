@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { touchIntervalSeconds } from '../src/session/session.service';
@@ -32,6 +32,7 @@ const COMMANDS_PER_TOUCH = 6;
 const IDLE_TTL_SECONDS = 7 * 86_400;
 
 interface Settings {
+  loadAverageBefore: number;
   durationSeconds: number;
   /** Anonymous and authenticated runs alternate in this many A B B A rounds. */
   rounds: number;
@@ -96,6 +97,7 @@ function readSettings(): Settings {
     },
   });
   return {
+    loadAverageBefore: loadavg()[0]!,
     durationSeconds: Number(values.duration ?? (values.smoke ? 1 : 10)),
     rounds: values.smoke ? 1 : Number(values.rounds),
     warmUpSeconds: values.smoke ? 1 : 3,
@@ -173,8 +175,11 @@ async function benchmarkServer(
     );
     if (scope === 'throughput') return { workers, processes, anonymous: anonymous!, authenticated: authenticated! };
 
+    // Round trips are counted on fresh sessions: an older one may be due its once-a-minute lastSeenAt write.
+    const freshViewer = async (label: string) => (await signUpUsers(server, `${tag}-${label}`, 1))[0]!;
+    const meViewer = await freshViewer('me');
     authenticated!.redisRoundTripsPerRequest = (
-      await countRoundTrips(redis.admin, ROUND_TRIP_SAMPLE, () => expectMe(server, viewers[0]!))
+      await countRoundTrips(redis.admin, ROUND_TRIP_SAMPLE, () => expectMe(server, meViewer))
     ).roundTripsPerRequest;
 
     console.log(`${label} authenticated ${ME_QUERY} with ${LOGINS_IN_FLIGHT} logins in flight`);
@@ -192,7 +197,7 @@ async function benchmarkServer(
       if (!data?.mySessions.length) throw new Error(`mySessions came back as ${JSON.stringify(data)}`);
     };
     mySessionsLoad.redisRoundTripsPerRequest = (await countRoundTrips(redis.admin, ROUND_TRIP_SAMPLE, listSessions(owner.presented))).roundTripsPerRequest;
-    const withOneSession = (await countRoundTrips(redis.admin, ROUND_TRIP_SAMPLE, listSessions(viewers[0]!))).roundTripsPerRequest;
+    const withOneSession = (await countRoundTrips(redis.admin, ROUND_TRIP_SAMPLE, listSessions(await freshViewer('single')))).roundTripsPerRequest;
     return {
       workers,
       processes,
@@ -406,7 +411,14 @@ function summarize(settings: Settings, single: FullRun, twoWorkers: ThroughputRu
   ];
   return {
     measuredAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', node: process.version, redis: redisVersion },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '?',
+      node: process.version,
+      redis: redisVersion,
+      /** The 1-minute load average before the benchmark started anything: other work competing for the CPU. */
+      loadAverageBefore: settings.loadAverageBefore,
+    },
     settings: { durationSeconds: settings.durationSeconds, rounds: settings.rounds, connections: settings.connections, bcryptCost: settings.bcryptCost },
     singleProcess: single,
     twoWorkers: twoWorkers ?? 'WEB_CONCURRENCY is not supported by this server yet',
@@ -429,6 +441,12 @@ function summarize(settings: Settings, single: FullRun, twoWorkers: ThroughputRu
 
 function report(result: ReturnType<typeof summarize>): void {
   const { machine, settings } = result;
+  if (machine.loadAverageBefore > 0.5) {
+    console.log(
+      `\nWARNING: the load average was ${machine.loadAverageBefore.toFixed(2)} before the run: other processes were using the CPU, ` +
+        'and the figures below are only as steady as they were.',
+    );
+  }
   console.log(
     `\nsessionql on ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, Redis ${machine.redis}; ` +
       `${settings.connections} connections, ${settings.durationSeconds} s per scenario, BCRYPT_COST=${settings.bcryptCost}\n`,

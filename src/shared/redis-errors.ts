@@ -15,8 +15,7 @@ const TRANSIENT_REPLY_PREFIXES = ['LOADING', 'READONLY', 'CLUSTERDOWN', 'MASTERD
 export function toStoreError(error: unknown): unknown {
   if (error instanceof StoreUnavailableError) return error;
   if (error instanceof Error && error.name === 'ReplyError') {
-    const transient = TRANSIENT_REPLY_PREFIXES.some((prefix) => error.message.startsWith(prefix));
-    return transient ? new StoreUnavailableError('session store is not accepting commands', { cause: error }) : error;
+    return isTransientReply(error) ? new StoreUnavailableError('session store is not accepting commands', { cause: error }) : error;
   }
   return new StoreUnavailableError('session store is unreachable', { cause: error });
 }
@@ -27,4 +26,16 @@ export async function callStore<T>(operation: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw toStoreError(error);
   }
+}
+
+/**
+ * A transaction (rate-limiter-flexible reads with MULTI) fails as a whole with EXECABORT;
+ * ioredis keeps the replies that caused it in `previousErrors`, and those decide.
+ */
+function isTransientReply(error: Error & { previousErrors?: unknown[] }): boolean {
+  if (TRANSIENT_REPLY_PREFIXES.some((prefix) => error.message.startsWith(prefix))) return true;
+  return (
+    error.message.startsWith('EXECABORT') &&
+    (error.previousErrors ?? []).some((previous) => previous instanceof Error && isTransientReply(previous))
+  );
 }
