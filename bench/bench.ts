@@ -12,7 +12,7 @@ import { printTable } from './support/report';
 import { REPOSITORY_ROOT, startServerProcess, type ServerProcess } from './support/server-process';
 
 /*
- * npm run bench [-- --duration 10 --connections 50 --bcrypt-cost 10 --cpu-prof --smoke]
+ * npm run bench [-- --duration 10 --rounds 2 --connections 50 --bcrypt-cost 10 --cpu-prof --smoke]
  *
  * Starts a private redis-server and the built server (dist/, as `npm start` runs it) as a
  * child process, signs users up, and loads the server over loopback with autocannon, one
