@@ -7,7 +7,7 @@ import { createRedisStore } from '../../src/shared/store';
 import { buildSessionRecord, buildUserRecord } from '../support/fixtures';
 import { useRedisCluster } from '../support/redis-processes';
 import { deleteKeysWithPrefix, listKeys, uniqueKeyPrefix } from '../support/redis';
-import { describeStoreContract } from './store.contract';
+import { describeStoreContract, redisStoreFactory } from './store.contract';
 
 /*
  * The same contract as on a single Redis, on a real 3-master Redis Cluster through the
@@ -18,7 +18,6 @@ describe('with a real Redis Cluster', () => {
   const cluster = useRedisCluster();
   const runPrefix = uniqueKeyPrefix('cluster-contract');
   let redis: Cluster;
-  let testNumber = 0;
 
   beforeAll(async () => {
     redis = createRedisClient({ kind: 'cluster', nodes: cluster.nodes }) as Cluster;
@@ -30,22 +29,7 @@ describe('with a real Redis Cluster', () => {
     await redis.quit();
   });
 
-  describeStoreContract('redis cluster', async (clock) => {
-    const keyPrefix = `${runPrefix}t${++testNumber}:`;
-    const keys = new RedisKeyspace(keyPrefix);
-    return {
-      store: createRedisStore({ redis, clock, keyPrefix }),
-      readSessionKeyspace: async (userId) => {
-        const sessionKeyPrefix = keys.sessionKeyPrefix(userId);
-        const sessionKeys = await listKeys(redis, sessionKeyPrefix);
-        return {
-          sessionKeyIds: sessionKeys.map((key) => key.slice(sessionKeyPrefix.length)),
-          indexIds: await redis.zrange(keys.sessionIndex(userId), 0, -1),
-        };
-      },
-      close: async () => {},
-    };
-  });
+  describeStoreContract('redis cluster', redisStoreFactory(() => redis, runPrefix));
 
   describe('key placement', () => {
     it('keeps every key of one user in one hash slot, and spreads users over the masters', async () => {

@@ -5,11 +5,10 @@ import { ManualClock } from '../../src/shared/clock';
 import { StoreUnavailableError } from '../../src/shared/errors';
 import { newId } from '../../src/shared/ids';
 import { connectRedisClient, createRedisClient, type RedisClient } from '../../src/shared/redis-client';
-import { RedisKeyspace } from '../../src/shared/redis-keyspace';
 import { createMemoryStore, createRedisStore } from '../../src/shared/store';
 import { buildSessionRecord, buildUserRecord } from '../support/fixtures';
 import { connectTestRedis, deleteKeysWithPrefix, listKeys, uniqueKeyPrefix } from '../support/redis';
-import { describeStoreContract } from './store.contract';
+import { describeStoreContract, redisStoreFactory } from './store.contract';
 
 describeStoreContract('memory', async (clock) => {
   const store = createMemoryStore({ clock });
@@ -22,7 +21,6 @@ describeStoreContract('memory', async (clock) => {
 describe('with a real Redis', () => {
   const runPrefix = uniqueKeyPrefix('store-contract');
   let redis: Redis;
-  let testNumber = 0;
 
   beforeAll(async () => {
     redis = await connectTestRedis();
@@ -33,23 +31,7 @@ describe('with a real Redis', () => {
     await redis.quit();
   });
 
-  // Each test gets its own prefix, so that fixed emails such as alice@example.com never collide.
-  describeStoreContract('redis', async (clock) => {
-    const keyPrefix = `${runPrefix}t${++testNumber}:`;
-    const keys = new RedisKeyspace(keyPrefix);
-    return {
-      store: createRedisStore({ redis, clock, keyPrefix }),
-      readSessionKeyspace: async (userId) => {
-        const sessionKeyPrefix = keys.sessionKeyPrefix(userId);
-        const sessionKeys = await listKeys(redis, sessionKeyPrefix);
-        return {
-          sessionKeyIds: sessionKeys.map((key) => key.slice(sessionKeyPrefix.length)),
-          indexIds: await redis.zrange(keys.sessionIndex(userId), 0, -1),
-        };
-      },
-      close: async () => {},
-    };
-  });
+  describeStoreContract('redis', redisStoreFactory(() => redis, runPrefix));
 
   describe('redis store', () => {
     it('holds no usable token: the raw secret appears nowhere in the keyspace', async () => {

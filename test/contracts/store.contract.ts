@@ -1,10 +1,13 @@
 import { SESSION_EVENT_RETENTION, SessionTransport, type SessionEnd, type SessionEvent, type SessionRecord } from '../../src/session/session.store';
 import { ManualClock } from '../../src/shared/clock';
 import { newId } from '../../src/shared/ids';
-import type { Store } from '../../src/shared/store';
+import type { Cluster, Redis } from 'ioredis';
+import { RedisKeyspace } from '../../src/shared/redis-keyspace';
+import { createRedisStore, type Store } from '../../src/shared/store';
 import { Role } from '../../src/user/role';
 import type { UserRecord } from '../../src/user/user.store';
 import { buildSessionRecord, buildUserRecord, secondsAfter, touchedAt } from '../support/fixtures';
+import { listKeys } from '../support/redis';
 
 /** One store under test, made fresh for every test. */
 export interface StoreUnderTest {
@@ -35,6 +38,32 @@ function descendingIds(count: number): string[] {
  * The contract every Store implementation must pass (src/user/user.store.ts,
  * src/session/session.store.ts). Time only moves when a test advances the ManualClock.
  */
+/**
+ * The factory for a Redis store on `redis()` (standalone or Cluster, connected in the
+ * caller's beforeAll). Each test gets its own key prefix under `runPrefix`, so that fixed
+ * emails such as alice@example.com never collide.
+ */
+export function redisStoreFactory(redis: () => Redis | Cluster, runPrefix: string): StoreFactory {
+  let testNumber = 0;
+  return async (clock) => {
+    const client = redis();
+    const keyPrefix = `${runPrefix}t${++testNumber}:`;
+    const keys = new RedisKeyspace(keyPrefix);
+    return {
+      store: createRedisStore({ redis: client, clock, keyPrefix }),
+      readSessionKeyspace: async (userId) => {
+        const sessionKeyPrefix = keys.sessionKeyPrefix(userId);
+        const sessionKeys = await listKeys(client, sessionKeyPrefix);
+        return {
+          sessionKeyIds: sessionKeys.map((key) => key.slice(sessionKeyPrefix.length)),
+          indexIds: await client.zrange(keys.sessionIndex(userId), 0, -1),
+        };
+      },
+      close: async () => {},
+    };
+  };
+}
+
 export function describeStoreContract(name: string, factory: StoreFactory): void {
   describe(`${name} store contract`, () => {
     let clock: ManualClock;

@@ -194,7 +194,8 @@ async function stopProcess(child: ReturnType<typeof spawn>): Promise<void> {
   }
 }
 
-function freeLoopbackPort(): Promise<number> {
+/** A port on 127.0.0.1 that nothing listens on right now. */
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -218,7 +219,8 @@ async function waitUntilRedisAnswers(
   return false;
 }
 
-async function redisAnswersPing(url: string): Promise<boolean> {
+/** True when a Redis at `url` answers PING within about half a second; never throws. */
+export async function redisAnswersPing(url: string): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
     retryStrategy: () => null,

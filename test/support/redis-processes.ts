@@ -1,13 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import type { HostAndPort } from '../../src/config';
+import { freeLoopbackPort, redisAnswersPing } from './global-setup';
 
 /*
  * Real redis-server processes that a test file starts for itself on free loopback ports
@@ -121,7 +121,7 @@ class ManagedRedisProcess implements RedisProcess {
     this.child = child;
     const deadline = Date.now() + READY_TIMEOUT_MILLIS;
     while (Date.now() < deadline && this.running) {
-      if (await answersPing(this.port)) return;
+      if (await redisAnswersPing(`redis://127.0.0.1:${this.port}`)) return;
       await delay(25);
     }
     throw new Error(`redis-server did not start on 127.0.0.1:${this.port}:\n${await this.logTail()}`);
@@ -265,37 +265,4 @@ export function useRedisCluster(): { readonly nodes: HostAndPort[]; readonly pro
       return cluster;
     },
   };
-}
-
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function answersPing(port: number): Promise<boolean> {
-  const client = new Redis(port, '127.0.0.1', {
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    connectTimeout: 500,
-    commandTimeout: 500,
-    disconnectTimeout: 100,
-  });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
 }

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TEST_SECRET } from './harness';
-import { freeLoopbackPort } from './redis-processes';
+import { freeLoopbackPort } from './global-setup';
 
 const ROOT = join(__dirname, '..', '..');
 const READY_TIMEOUT_MILLIS = 30_000;
