@@ -1,4 +1,4 @@
-import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
+import { parseCookie, stringifySetCookie } from 'cookie';
 
 /**
  * Browsers carry the token in an HttpOnly cookie; other clients in an
@@ -22,12 +22,14 @@ export function presentedToken(
   const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '');
   if (bearer) return { token: bearer[1]!, via: 'header' };
   if (!headers.cookie) return null;
-  const token = parseCookies(headers.cookie)[cookieName];
+  const token = parseCookie(headers.cookie)[cookieName];
   return token ? { token, via: 'cookie' } : null;
 }
 
 export function sessionCookie(name: string, token: string, expiresAt: Date, secure: boolean, now: Date): string {
-  return serializeCookie(name, token, {
+  return stringifySetCookie({
+    name,
+    value: token,
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
@@ -38,7 +40,9 @@ export function sessionCookie(name: string, token: string, expiresAt: Date, secu
 }
 
 export function clearedSessionCookie(name: string, secure: boolean): string {
-  return serializeCookie(name, '', {
+  return stringifySetCookie({
+    name,
+    value: '',
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
