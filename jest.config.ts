@@ -13,7 +13,7 @@ import type { Config } from 'jest';
 const { $schema: _schema, ...swcOptions } = JSON.parse(readFileSync(join(__dirname, '.swcrc'), 'utf8')) as Record<string, unknown>;
 const transform: Config['transform'] = {
   '^.+\\.ts$': ['@swc/jest', { ...swcOptions, swcrc: false }],
-  // Only for the node_modules packages that transformIgnorePatterns lets through (ruru).
+  // Only for the node_modules packages that transformIgnorePatterns lets through.
   '^.+\\.js$': ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 
@@ -23,6 +23,12 @@ const common = {
   transform,
   moduleFileExtensions: ['ts', 'js', 'json'],
   clearMocks: true,
+  /*
+   * Packages published only as ES modules are compiled to CommonJS like the project's own
+   * code: `cookie` 2, and ruru (GraphiQL), which loads its asset bundle with a dynamic
+   * import() that Jest's VM only runs with --experimental-vm-modules.
+   */
+  transformIgnorePatterns: ['/node_modules/(?!(ruru|cookie)/)'],
 } satisfies Config;
 
 const config: Config = {
@@ -39,9 +45,6 @@ const config: Config = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/contracts/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/setup-integration.ts'],
-      // ruru (GraphiQL) loads its asset bundle with a dynamic import(), which Jest's VM only
-      // runs with --experimental-vm-modules; compiling that one package to require() avoids it.
-      transformIgnorePatterns: ['/node_modules/(?!ruru/)'],
       /*
        * One Redis for the whole run. Jest runs a project's global setup only when the run
        * includes that project's tests, and each setup file once however many projects

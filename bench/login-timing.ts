@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
-import { createMemoryStore } from '../src/shared/store';
+import { createMemoryStore } from '../src/storage/memory/memory-store';
 import { printTable } from './support/report';
 
 /*

@@ -4,15 +4,15 @@ import { parseArgs } from 'node:util';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { PasswordHasher } from '../src/auth/password-hasher';
-import { SessionService, type ClientInfo } from '../src/session/session.service';
-import { SessionTransport } from '../src/session/session.store';
+import { SessionTransport, type ClientInfo } from '../src/session/session.model';
+import { SessionService } from '../src/session/session.service';
 import { systemClock } from '../src/shared/clock';
 import { newId } from '../src/shared/ids';
-import { connectRedisClient, createRedisClient } from '../src/shared/redis-client';
-import { RedisKeyspace } from '../src/shared/redis-keyspace';
-import { createRedisStore, type Store } from '../src/shared/store';
-import { Role } from '../src/user/role';
-import { normalizeEmail, type UserRecord } from '../src/user/user.store';
+import { RedisKeyspace } from '../src/storage/redis/keyspace';
+import { connectRedisClient, createRedisClient } from '../src/storage/redis/redis-client';
+import { createRedisStore } from '../src/storage/redis/redis-store';
+import type { Store } from '../src/storage/store';
+import { normalizeEmail, Role, type UserRecord } from '../src/user/user.model';
 import { readInfo, startBenchRedis, usedMemoryBytes } from './support/redis-server';
 import { formatBytes, printTable } from './support/report';
 import { SAMPLE_CLIENTS } from './support/sample-clients';
@@ -127,7 +127,7 @@ async function measurePass(pass: Pass, context: PassContext) {
   const sessionCount = userCount * sessionsPerUser;
   await inBatches(sessionCount, async (i) => {
     const transport = i % 3 === 0 ? SessionTransport.HEADER : SessionTransport.COOKIE;
-    await sessions.startSession(users[i % userCount]!.id, transport, pass.clients[i % pass.clients.length]!);
+    await sessions.startSession(users[i % userCount]!.id, { transport, client: pass.clients[i % pass.clients.length]! });
   });
   const afterSessionsBytes = await usedMemoryBytes(admin);
 

@@ -1,23 +1,21 @@
 import 'reflect-metadata';
 import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
-import { AuthResolver } from './auth/auth.resolver';
 import { AuthService } from './auth/auth.service';
 import { LoginThrottle } from './auth/login-throttle';
 import { defaultMaxConcurrentHashes, PasswordHasher } from './auth/password-hasher';
 import type { Config } from './config';
-import type { GraphQLContext } from './graphql/context';
 import { abuseLimitRules } from './graphql/abuse-limits';
+import type { GraphQLContext } from './graphql/context';
 import { createContextBuilder } from './graphql/context-builder';
-import { createErrorFormatter, serviceUnavailableStatusPlugin } from './graphql/error-formatting';
+import { createErrorFormatter, errorStatusPlugin } from './graphql/error-translation';
 import { installGraphiQL } from './graphql/graphiql';
 import { buildAppSchema } from './graphql/schema';
 import { graphqlErrorMetricsPlugin } from './observability/graphql-metrics.plugin';
@@ -25,13 +23,10 @@ import { AppMetrics } from './observability/metrics';
 import { METRICS_PATH, metricsHandler } from './observability/metrics.route';
 import { requestContextMiddleware, requestScopedLogger } from './observability/request-context';
 import { timedStore } from './observability/timed-store';
-import { SessionEventResolver } from './session/session-event.resolver';
-import { SessionResolver } from './session/session.resolver';
+import { sessionCookieName } from './session/session-cookie';
 import { SessionService } from './session/session.service';
-import { sessionCookieName } from './session/session-transport';
 import { systemClock, type Clock } from './shared/clock';
-import type { Store } from './shared/store';
-import { UserResolver } from './user/user.resolver';
+import type { Store } from './storage/store';
 import { UserService } from './user/user.service';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -49,15 +44,14 @@ export interface AppDependencies {
 export interface App {
   /** Not listening yet: main.ts (or a test, on port 0) decides where. */
   httpServer: Server;
-  express: express.Express;
-  services: { auth: AuthService; sessions: SessionService; users: UserService; passwords: PasswordHasher };
-  /** This app's own Prometheus registry and counters (GET /metrics). */
-  metrics: AppMetrics;
-  /** Stops Apollo (draining in-flight requests) and closes the HTTP server. */
+  /** Stops Apollo (draining in-flight requests) and closes the HTTP server. Call it once. */
   stop(): Promise<void>;
 }
 
-/** The composition root: builds every service from the config and the store. Never listens. */
+/**
+ * The composition root: builds every service from the config and the store. Never listens
+ * and never touches the process (signals, exit): main.ts and workers.ts own that.
+ */
 export async function createApp(config: Config, dependencies: AppDependencies): Promise<App> {
   const clock = dependencies.clock ?? systemClock;
   const baseLogger = dependencies.logger ?? pino({ level: 'silent' });
@@ -66,8 +60,9 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
   const metrics = new AppMetrics({ processMetrics: dependencies.processMetrics ?? false });
   const store = timedStore(dependencies.store, metrics);
 
-  const passwords = new PasswordHasher(config.passwords.bcryptCost, {
+  const hasher = new PasswordHasher(config.passwords.bcryptCost, {
     maxConcurrentHashes: defaultMaxConcurrentHashes(config.runtime.workers),
+    metrics,
   });
   const sessions = new SessionService(
     store.sessions,
@@ -83,21 +78,18 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
   );
   const users = new UserService(store.users, logger);
   const throttle = new LoginThrottle(store, config.throttling);
-  const auth = new AuthService(store.users, sessions, passwords, throttle, clock, logger, metrics);
-
-  const resolvers = new Map<Function, object>([
-    [AuthResolver, new AuthResolver(auth)],
-    [SessionResolver, new SessionResolver(sessions, users)],
-    [SessionEventResolver, new SessionEventResolver(sessions)],
-    [UserResolver, new UserResolver(users, sessions)],
-  ]);
-  const schema = await buildAppSchema({ container: { get: (resolverClass) => resolvers.get(resolverClass) } });
+  const auth = new AuthService({ users: store.users, sessions, hasher, throttle, clock, logger, metrics });
+  const schema = await buildAppSchema({ auth, sessions, users });
 
   const app = express();
   const httpServer = createServer(app);
   const production = config.environment === 'production';
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
+    // Explicit, never read from process.env by Apollo itself: the process is main.ts's to
+    // run, so Apollo installs no SIGTERM handler of its own (two handlers raced to stop it).
+    nodeEnv: config.environment,
+    stopOnTerminationSignals: false,
     introspection: !production,
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
@@ -108,12 +100,12 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.runtime.shutdownGraceMillis }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
-      serviceUnavailableStatusPlugin,
+      errorStatusPlugin,
       graphqlErrorMetricsPlugin(metrics),
     ],
   });
   await apollo.start();
-  await passwords.warmUp();
+  await hasher.warmUp();
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.http.trustProxy);
@@ -151,9 +143,6 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
 
   return {
     httpServer,
-    express: app,
-    services: { auth, sessions, users, passwords },
-    metrics,
     stop: async () => {
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));

@@ -10,12 +10,14 @@ export interface HostAndPort {
   port: number;
 }
 
-/** Where sessions and users live; `memory` keeps them in this process only. */
-export type StoreConfig =
-  | { kind: 'memory' }
+/** A Redis to keep the store in: standalone, a Cluster, or a master found through Sentinel. */
+export type RedisStoreConfig =
   | { kind: 'redis'; url: string }
   | { kind: 'cluster'; nodes: HostAndPort[]; credentialsUrl?: string }
   | { kind: 'sentinel'; sentinels: HostAndPort[]; masterName: string; credentialsUrl?: string };
+
+/** Where sessions and users live; `memory` keeps them in this process only. */
+export type StoreConfig = { kind: 'memory' } | RedisStoreConfig;
 
 /** Express's `trust proxy` setting: off, on, a hop count, or a list of trusted addresses. */
 export type TrustProxySetting = boolean | number | string[];

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
+import type { Logger } from 'pino';
 import { createApp } from './app';
 import { runCli } from './cli';
 import { ConfigError, loadConfig, type Config } from './config';
 import { systemClock } from './shared/clock';
 import { createLogger } from './shared/logger';
-import { openStore } from './shared/open-store';
+import { stopOnTerminationSignal } from './shared/termination';
+import { openStore } from './storage/open-store';
 import { UserService } from './user/user.service';
 import { superviseWorkers } from './workers';
 
@@ -16,8 +18,9 @@ import { superviseWorkers } from './workers';
 const SHUTDOWN_CLOSE_MARGIN_MILLIS = 5000;
 
 /**
- * The only file that reads the environment and listens. With arguments it runs an admin
- * command (`npm run cli -- grant-role <email> ADMIN`) instead of the server.
+ * The only file that reads the environment and listens, and with workers.ts the only one
+ * that handles signals. With arguments it runs an admin command
+ * (`npm run cli -- grant-role <email> ADMIN`) instead of the server.
  */
 async function main(): Promise<void> {
   const config = readConfig();
@@ -27,7 +30,6 @@ async function main(): Promise<void> {
     process.exitCode = await runAdminCommand(args, config, logger);
     return;
   }
-
   if (config.session.secretsGenerated) {
     logger.warn('SESSION_SECRETS is not set: using a random secret for this process; every session ends when it restarts');
   }
@@ -37,6 +39,10 @@ async function main(): Promise<void> {
     superviseWorkers({ workers: config.runtime.workers, env, shutdownGraceMillis: config.runtime.shutdownGraceMillis, logger });
     return;
   }
+  await serve(config, logger);
+}
+
+async function serve(config: Config, logger: Logger): Promise<void> {
   const { store, close: closeStore } = await openStore(config, systemClock, logger);
   const app = await createApp(config, { store, logger, processMetrics: true });
   await new Promise<void>((resolve, reject) => {
@@ -47,30 +53,25 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   logger.info({ url: `http://${config.http.host}:${port}/graphql`, store: store.kind }, 'sessionql listening');
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    setTimeout(() => {
-      logger.warn('shutdown did not finish within its grace period; exiting');
-      process.exit(1);
-    }, config.runtime.shutdownGraceMillis + SHUTDOWN_CLOSE_MARGIN_MILLIS).unref();
-    // Stops accepting, lets in-flight requests finish (for up to the grace period), then closes the store.
-    app
-      .stop()
-      .then(closeStore)
-      .then(() => {
-        logger.info('stopped');
-        process.exit(0);
-      })
-      .catch((error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  stopOnTerminationSignal({
+    deadlineMillis: config.runtime.shutdownGraceMillis + SHUTDOWN_CLOSE_MARGIN_MILLIS,
+    logger,
+    stop: (signal) => {
+      logger.info({ signal }, 'shutting down');
+      // Stops accepting, lets in-flight requests finish (for up to the grace period), then closes the store.
+      app
+        .stop()
+        .then(closeStore)
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        })
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        });
+    },
+  });
 }
 
 function readConfig(): Config {
@@ -85,14 +86,14 @@ function readConfig(): Config {
   }
 }
 
-async function runAdminCommand(args: string[], config: Config, logger: ReturnType<typeof createLogger>): Promise<number> {
+async function runAdminCommand(args: string[], config: Config, logger: Logger): Promise<number> {
   if (config.store.kind === 'memory') {
     process.stderr.write('sessionql: admin commands need a shared store: set REDIS_URL (or REDIS_CLUSTER_NODES / REDIS_SENTINELS)\n');
     return 1;
   }
   const { store, close } = await openStore(config, systemClock, logger);
   try {
-    return await runCli(args, new UserService(store.users, logger), logger);
+    return await runCli(args, { users: new UserService(store.users, logger), logger });
   } finally {
     await close();
   }

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { stopOnTerminationSignal } from './shared/termination';
 
 export interface WorkerSupervisorOptions {
   /** How many worker processes to keep running (WEB_CONCURRENCY). */
@@ -57,21 +58,20 @@ export function superviseWorkers(options: WorkerSupervisorOptions): void {
     setTimeout(startWorker, delayMillis);
   });
 
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, workers: startedAt.size }, 'stopping workers');
-    if (startedAt.size === 0) process.exit(0);
-    // The signal itself, not worker.kill(): each worker then drains its own requests.
-    for (const worker of startedAt.keys()) worker.process.kill(signal);
-    setTimeout(() => {
-      logger.warn('workers did not stop within the grace period; killing them');
+  stopOnTerminationSignal({
+    deadlineMillis: options.shutdownGraceMillis + STOP_MARGIN_MILLIS,
+    logger,
+    stop: (signal) => {
+      stopping = true;
+      logger.info({ signal, workers: startedAt.size }, 'stopping workers');
+      if (startedAt.size === 0) process.exit(0);
+      // The signal itself, not worker.kill(): each worker then drains its own requests.
+      for (const worker of startedAt.keys()) worker.process.kill(signal);
+    },
+    onDeadline: () => {
       for (const worker of startedAt.keys()) worker.process.kill('SIGKILL');
-      process.exit(1);
-    }, options.shutdownGraceMillis + STOP_MARGIN_MILLIS).unref();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+    },
+  });
 
   logger.info({ workers: options.workers }, 'sessionql primary starting workers');
   for (let i = 0; i < options.workers; i++) startWorker();

@@ -1,4 +1,4 @@
-import type { ClientInfo } from '../../src/session/session.service';
+import type { ClientInfo } from '../../src/session/session.model';
 
 /**
  * What real logins record: current browser and app user agents (64 to 140 characters,

@@ -1,5 +1,5 @@
 import { Field, InputType } from 'type-graphql';
-import { SessionTransport } from '../session/session.store';
+import { SessionTransport } from '../session/session.model';
 
 @InputType()
 export class SignUpInput {

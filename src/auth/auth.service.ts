@@ -1,13 +1,13 @@
-import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { noMetrics, type AuthMetrics } from '../observability/metrics';
-import type { ClientInfo, SessionService, Viewer } from '../session/session.service';
-import type { SessionRecord, SessionTransport } from '../session/session.store';
+import type { Caller, SignedIn } from '../session/caller';
+import type { SessionTransport, Viewer } from '../session/session.model';
+import type { SessionService } from '../session/session.service';
+import { AppError, badUserInput, ErrorCode, INVALID_CREDENTIALS_MESSAGE, unauthenticated } from '../shared/app-error';
 import type { Clock } from '../shared/clock';
-import { badUserInput, ErrorCode, INVALID_CREDENTIALS_MESSAGE, unauthenticated } from '../shared/errors';
 import { newId } from '../shared/ids';
-import { Role } from '../user/role';
-import type { UserRecord, UserStore } from '../user/user.store';
+import type { UserStore } from '../storage/user-store';
+import { Role, type UserRecord } from '../user/user.model';
 import { cleanDisplayName, emailProblem, PASSWORD_MAX_BYTES, passwordProblem } from './credentials-policy';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './password-hasher';
@@ -25,31 +25,38 @@ export interface LoginRequest {
   transport: SessionTransport;
 }
 
-export interface SignedIn {
-  user: UserRecord;
-  session: SessionRecord;
-  /** The bearer token; the caller decides whether it goes in a cookie or the response body. */
-  token: string;
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
 }
 
-/** Proving who you are: sign-up, login, logout and password change. */
+export interface AuthServiceDependencies {
+  users: UserStore;
+  sessions: SessionService;
+  hasher: PasswordHasher;
+  throttle: LoginThrottle;
+  clock: Clock;
+  logger: Logger;
+  metrics?: AuthMetrics;
+}
+
+/**
+ * Proving who you are: sign-up, login and password change. The whole story of each is
+ * here; sessions and cookies are told what happened (SessionService, Caller).
+ */
 export class AuthService {
-  constructor(
-    private readonly users: UserStore,
-    private readonly sessions: SessionService,
-    private readonly hasher: PasswordHasher,
-    private readonly throttle: LoginThrottle,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly metrics: AuthMetrics = noMetrics,
-  ) {}
+  private readonly metrics: AuthMetrics;
+
+  constructor(private readonly deps: AuthServiceDependencies) {
+    this.metrics = deps.metrics ?? noMetrics;
+  }
 
   /**
    * Creates the user and signs them in. A session presented with the request is ended
    * first: re-authentication replaces it.
    */
-  async signUp(request: SignUpRequest, client: ClientInfo, presented: Viewer | null): Promise<SignedIn> {
-    await this.throttle.countSignUp(client.ipAddress);
+  async signUp(request: SignUpRequest, caller: Caller): Promise<SignedIn> {
+    await this.deps.throttle.countSignUp(caller.client.ipAddress);
     const email = request.email.trim();
     const emailIssue = emailProblem(email);
     if (emailIssue) throw badUserInput(emailIssue, 'email');
@@ -63,23 +70,23 @@ export class AuthService {
       email,
       displayName,
       roles: [Role.USER],
-      passwordHash: await this.hasher.hash(request.password),
-      createdAt: this.clock.now(),
+      passwordHash: await this.deps.hasher.hash(request.password),
+      createdAt: this.deps.clock.now(),
     };
-    if ((await this.users.createUser(user)) === 'email_taken') {
+    if ((await this.deps.users.createUser(user)) === 'email_taken') {
       throw badUserInput('An account with this email already exists.', 'email');
     }
-    this.logger.info({ userId: user.id }, 'user signed up');
-    return this.signIn(user, request.transport, client, presented);
+    this.deps.logger.info({ userId: user.id }, 'user signed up');
+    return this.signIn(user, request.transport, caller);
   }
 
   /**
    * Checks the credentials (same error and about the same time for unknown email and wrong
    * password), after the throttle: a refused attempt never reaches bcrypt.
    */
-  async login(request: LoginRequest, client: ClientInfo, presented: Viewer | null): Promise<SignedIn> {
-    const attempt = await this.throttle.beginPasswordAttempt(request.email, client.ipAddress).catch((error: unknown) => {
-      if (isRateLimited(error)) this.metrics.loginAttempted('throttled');
+  async login(request: LoginRequest, caller: Caller): Promise<SignedIn> {
+    const attempt = await this.deps.throttle.beginPasswordAttempt(request.email, caller.client.ipAddress).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === ErrorCode.RATE_LIMITED) this.metrics.loginAttempted('throttled');
       throw error;
     });
     // No account can have such a password: refuse without spending bcrypt time on it.
@@ -88,62 +95,54 @@ export class AuthService {
       await attempt.failed();
       throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
     }
-    const user = await this.users.findUserByEmail(request.email);
+    const user = await this.deps.users.findUserByEmail(request.email);
     const valid = user
-      ? await this.hasher.verify(request.password, user.passwordHash)
-      : await this.hasher.verifyAgainstDummy(request.password);
+      ? await this.deps.hasher.verify(request.password, user.passwordHash)
+      : await this.deps.hasher.verifyAgainstDummy(request.password);
     if (!user || !valid) {
-      this.logger.info({ userId: user?.id ?? null }, 'login failed');
+      this.deps.logger.info({ userId: user?.id ?? null }, 'login failed');
       this.metrics.loginAttempted('failed');
       await attempt.failed();
       throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
     }
     this.metrics.loginAttempted('ok');
     await attempt.succeeded();
-    return this.signIn(user, request.transport, client, presented);
-  }
-
-  /** Ends the viewer's session; false when there was none. */
-  async logout(viewer: Viewer | null): Promise<boolean> {
-    if (!viewer) return false;
-    return this.sessions.revokeSession(viewer.user.id, viewer.session.id, 'logout');
+    return this.signIn(user, request.transport, caller);
   }
 
   /**
    * Verifies the current password, stores the new one and, in the same atomic step, ends
-   * every other session of the user; the current one stays signed in.
+   * every other session of the user; the caller's session stays signed in.
    */
-  async changePassword(viewer: Viewer, client: ClientInfo, currentPassword: string, newPassword: string): Promise<number> {
-    const attempt = await this.throttle.beginPasswordAttempt(viewer.user.email, client.ipAddress);
-    if (!(await this.hasher.verify(currentPassword, viewer.user.passwordHash))) {
+  async changePassword(request: ChangePasswordRequest, caller: Caller): Promise<void> {
+    const viewer: Viewer = await caller.signedInViewer();
+    const { user } = viewer;
+    const attempt = await this.deps.throttle.beginPasswordAttempt(user.email, caller.client.ipAddress);
+    if (!(await this.deps.hasher.verify(request.currentPassword, user.passwordHash))) {
       await attempt.failed();
       throw badUserInput('Current password is incorrect.', 'currentPassword');
     }
     await attempt.succeeded();
-    const passwordIssue = passwordProblem(newPassword, viewer.user.email);
+    const passwordIssue = passwordProblem(request.newPassword, user.email);
     if (passwordIssue) throw badUserInput(passwordIssue, 'newPassword');
-    const passwordHash = await this.hasher.hash(newPassword);
-    const ended = await this.users.replacePasswordHash(viewer.user.id, passwordHash, viewer.session.id);
+    const ended = await this.deps.users.replacePassword(user.id, {
+      passwordHash: await this.deps.hasher.hash(request.newPassword),
+      end: { reason: 'password_change', actorId: user.id },
+      keepSessionId: viewer.session.id,
+    });
     if (ended === null) throw unauthenticated();
-    this.logger.info({ userId: viewer.user.id, endedSessions: ended, reason: 'password_change' }, 'password changed');
-    this.metrics.sessionsEnded('password_change', ended);
-    return ended;
+    this.deps.logger.info({ userId: user.id }, 'password changed');
+    this.deps.sessions.recordSessionsEnded(user.id, 'password_change', ended);
   }
 
-  private async signIn(
-    user: UserRecord,
-    transport: SessionTransport,
-    client: ClientInfo,
-    presented: Viewer | null,
-  ): Promise<SignedIn> {
-    if (presented) await this.sessions.revokeSession(presented.user.id, presented.session.id, 'replaced_by_login');
-    const { session, token } = await this.sessions.startSession(user.id, transport, client);
-    return { user, session, token };
+  /** A new session for the user; a session the caller presented is ended, not reused. */
+  private async signIn(user: UserRecord, transport: SessionTransport, caller: Caller): Promise<SignedIn> {
+    if (caller.presented) await this.deps.sessions.endPresentedSession(caller.presented.token, 'replaced_by_login');
+    const { session, token } = await this.deps.sessions.startSession(user.id, { transport, client: caller.client });
+    const signedIn = { user, session, token };
+    caller.sessionStarted(signedIn);
+    return signedIn;
   }
-}
-
-function isRateLimited(error: unknown): boolean {
-  return error instanceof GraphQLError && error.extensions.code === ErrorCode.RATE_LIMITED;
 }
 
 function defaultDisplayName(email: string): string {

@@ -1,5 +1,5 @@
 import { isEmail } from 'class-validator';
-import { normalizeEmail } from '../user/user.store';
+import { normalizeEmail } from '../user/user.model';
 
 export const PASSWORD_MIN_CHARACTERS = 10;
 export const PASSWORD_MAX_BYTES = 128;

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { rateLimited } from '../shared/errors';
-import { toStoreError } from '../shared/redis-errors';
-import type { Store } from '../shared/store';
-import { normalizeEmail } from '../user/user.store';
+import { rateLimited } from '../shared/app-error';
+import type { AttemptLimiter } from '../storage/attempt-limiter';
+import type { Store } from '../storage/store';
+import { normalizeEmail } from '../user/user.model';
 
 export interface ThrottleSettings {
   maxConsecutiveFailures: number;
@@ -17,10 +16,17 @@ export const CONSECUTIVE_FAILURES_BLOCK_SECONDS = 15 * 60;
 /** Consecutive failures are forgotten after a day without a success resetting them. */
 const CONSECUTIVE_FAILURES_WINDOW_SECONDS = 24 * 3600;
 
+export interface PasswordAttempt {
+  /** Refunds the attempt and resets the consecutive-failure count. */
+  succeeded(): Promise<void>;
+  /** Counts a consecutive failure; the last one allowed locks the email + IP pair out. */
+  failed(): Promise<void>;
+}
+
 /**
  * Throttles password checks (login, and changePassword's current password) and sign-ups,
- * with rate-limiter-flexible on the session store, so every server process shares it.
- * A refused attempt never reaches bcrypt.
+ * with attempt limiters kept in the store, so every server process shares them. A refused
+ * attempt never reaches bcrypt.
  *
  * The per-email and per-IP budgets count an attempt *before* its password is checked and
  * refund it on success: counting only failures would let a burst of parallel guesses all
@@ -29,20 +35,20 @@ const CONSECUTIVE_FAILURES_WINDOW_SECONDS = 24 * 3600;
  * logins (an app opening several sessions at once) would lock them out.
  */
 export class LoginThrottle {
-  private readonly consecutiveFailures: RateLimiterAbstract;
-  private readonly failuresPerEmail: RateLimiterAbstract;
-  private readonly failuresPerIp: RateLimiterAbstract;
-  private readonly signUpsPerIp: RateLimiterAbstract;
+  private readonly consecutiveFailures: AttemptLimiter;
+  private readonly failuresPerEmail: AttemptLimiter;
+  private readonly failuresPerIp: AttemptLimiter;
+  private readonly signUpsPerIp: AttemptLimiter;
 
   constructor(store: Store, settings: ThrottleSettings) {
-    this.consecutiveFailures = store.createRateLimiter({
+    this.consecutiveFailures = store.createAttemptLimiter({
       name: 'login-consecutive',
       points: settings.maxConsecutiveFailures,
-      durationSeconds: CONSECUTIVE_FAILURES_WINDOW_SECONDS,
+      windowSeconds: CONSECUTIVE_FAILURES_WINDOW_SECONDS,
     });
-    this.failuresPerEmail = store.createRateLimiter({ name: 'login-email', points: settings.maxFailuresPerEmailHour, durationSeconds: 3600 });
-    this.failuresPerIp = store.createRateLimiter({ name: 'login-ip', points: settings.maxFailuresPerIpDay, durationSeconds: 86_400 });
-    this.signUpsPerIp = store.createRateLimiter({ name: 'signup-ip', points: settings.maxSignUpsPerIpHour, durationSeconds: 3600 });
+    this.failuresPerEmail = store.createAttemptLimiter({ name: 'login-email', points: settings.maxFailuresPerEmailHour, windowSeconds: 3600 });
+    this.failuresPerIp = store.createAttemptLimiter({ name: 'login-ip', points: settings.maxFailuresPerIpDay, windowSeconds: 86_400 });
+    this.signUpsPerIp = store.createAttemptLimiter({ name: 'signup-ip', points: settings.maxSignUpsPerIpHour, windowSeconds: 3600 });
   }
 
   /**
@@ -59,45 +65,29 @@ export class LoginThrottle {
     return {
       succeeded: async () => {
         await settle([
-          this.consecutiveFailures.delete(keys.emailAndIp),
-          this.failuresPerEmail.reward(keys.email, 1),
-          this.failuresPerIp.reward(keys.ip, 1),
+          this.consecutiveFailures.reset(keys.emailAndIp),
+          this.failuresPerEmail.refund(keys.email),
+          this.failuresPerIp.refund(keys.ip),
         ]);
       },
       failed: async () => {
-        const failures = await this.consecutiveFailures.consume(keys.emailAndIp, 1).catch((reason: unknown) => {
-          if (reason instanceof RateLimiterRes) return reason;
-          throw toStoreError(reason);
-        });
-        if (failures.consumedPoints >= this.consecutiveFailures.points) {
-          await this.consecutiveFailures.block(keys.emailAndIp, CONSECUTIVE_FAILURES_BLOCK_SECONDS).catch((reason: unknown) => {
-            throw toStoreError(reason);
-          });
+        const failure = await this.consecutiveFailures.consume(keys.emailAndIp);
+        if (!failure.allowed || failure.consumed >= this.consecutiveFailures.points) {
+          await this.consecutiveFailures.block(keys.emailAndIp, CONSECUTIVE_FAILURES_BLOCK_SECONDS);
         }
       },
     };
-  }
-
-  private async refuseWhileLockedOut(key: string): Promise<void> {
-    const state = await this.consecutiveFailures.get(key).catch((reason: unknown) => {
-      throw toStoreError(reason);
-    });
-    if (state && state.consumedPoints >= this.consecutiveFailures.points) {
-      throw rateLimited(state.msBeforeNext / 1000);
-    }
   }
 
   /** Counts a sign-up from this IP; throws RATE_LIMITED over the hourly limit. */
   async countSignUp(ipAddress: string | null): Promise<void> {
     await consumeAll([[this.signUpsPerIp, ipAddress ?? 'unknown']]);
   }
-}
 
-export interface PasswordAttempt {
-  /** Refunds the attempt and resets the consecutive-failure count. */
-  succeeded(): Promise<void>;
-  /** Counts a consecutive failure; the last one allowed locks the email + IP pair out. */
-  failed(): Promise<void>;
+  private async refuseWhileLockedOut(key: string): Promise<void> {
+    const state = await this.consecutiveFailures.peek(key);
+    if (state && state.consumed >= this.consecutiveFailures.points) throw rateLimited(state.retryAfterMillis / 1000);
+  }
 }
 
 /** Emails are hashed: limiter keys hold no personal data and have a bounded length. */
@@ -108,23 +98,27 @@ function attemptKeys(email: string, ipAddress: string | null) {
 }
 
 /**
- * Consumes a point from each limiter. When any refuses, the points taken from the others
+ * Takes an attempt from each limiter. When any refuses, the attempts taken from the others
  * are given back (a refused attempt costs nothing more) and RATE_LIMITED says when the
- * longest block ends. A store failure is SERVICE_UNAVAILABLE, never "not limited".
+ * longest wait ends. A store failure propagates as StoreUnavailableError, never "not limited".
  */
-async function consumeAll(entries: Array<[RateLimiterAbstract, string]>): Promise<void> {
-  const results = await Promise.allSettled(entries.map(([limiter, key]) => limiter.consume(key, 1)));
-  const refusals = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
-  if (refusals.length === 0) return;
-  await settle(entries.filter((_, index) => results[index]!.status === 'fulfilled').map(([limiter, key]) => limiter.reward(key, 1)));
-  const failure = refusals.find((reason) => !(reason instanceof RateLimiterRes));
-  if (failure !== undefined) throw toStoreError(failure);
-  const waitMillis = Math.max(...refusals.map((reason) => (reason as RateLimiterRes).msBeforeNext));
-  throw rateLimited(waitMillis / 1000);
+async function consumeAll(entries: Array<[AttemptLimiter, string]>): Promise<void> {
+  const results = await Promise.allSettled(entries.map(([limiter, key]) => limiter.consume(key)));
+  const failure = results.find((result) => result.status === 'rejected');
+  const refusals = results.flatMap((result) => (result.status === 'fulfilled' && !result.value.allowed ? [result.value.retryAfterMillis] : []));
+  if (!failure && refusals.length === 0) return;
+  await settle(
+    entries.filter((_, index) => {
+      const result = results[index]!;
+      return result.status === 'fulfilled' && result.value.allowed;
+    }).map(([limiter, key]) => limiter.refund(key)),
+  );
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+  throw rateLimited(Math.max(...refusals) / 1000);
 }
 
 async function settle(operations: Array<Promise<unknown>>): Promise<void> {
   const results = await Promise.allSettled(operations);
   const failure = results.find((result) => result.status === 'rejected');
-  if (failure) throw toStoreError((failure as PromiseRejectedResult).reason);
+  if (failure) throw (failure as PromiseRejectedResult).reason;
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
+import type { PasswordMetrics } from '../observability/metrics';
 import { Semaphore } from '../shared/semaphore';
 
 /** The two bcrypt calls this module makes (the `bcrypt` package's async API by default). */
@@ -13,7 +14,10 @@ export interface PasswordHasherOptions {
   /** How many bcrypt computations run at once; the rest wait in line. Default: defaultMaxConcurrentHashes(). */
   maxConcurrentHashes?: number;
   bcrypt?: BcryptFunctions;
+  /** Told of every password comparison bcrypt starts (the dummy one for unknown emails included). */
+  metrics?: PasswordMetrics;
 }
+
 
 /**
  * One core fewer than the machine has, shared among the server's `processes` (at least one
@@ -35,6 +39,7 @@ export class PasswordHasher {
   private readonly bcrypt: BcryptFunctions;
   /** Every hash and compare, the dummy one for unknown emails included, waits in this one line. */
   private readonly slots: Semaphore;
+  private readonly metrics: PasswordMetrics | undefined;
 
   constructor(
     private readonly cost: number,
@@ -42,6 +47,7 @@ export class PasswordHasher {
   ) {
     this.bcrypt = options.bcrypt ?? bcrypt;
     this.slots = new Semaphore(options.maxConcurrentHashes ?? defaultMaxConcurrentHashes());
+    this.metrics = options.metrics;
   }
 
   hash(password: string): Promise<string> {
@@ -49,7 +55,10 @@ export class PasswordHasher {
   }
 
   verify(password: string, passwordHash: string): Promise<boolean> {
-    return this.slots.run(() => this.bcrypt.compare(preHash(password), passwordHash));
+    return this.slots.run(() => {
+      this.metrics?.passwordChecked();
+      return this.bcrypt.compare(preHash(password), passwordHash);
+    });
   }
 
   /**
@@ -57,14 +66,18 @@ export class PasswordHasher {
    * an unknown email must not answer faster than one with a wrong password.
    */
   async verifyAgainstDummy(password: string): Promise<false> {
-    this.dummyHash ??= this.hash(randomBytes(16).toString('hex'));
-    await this.verify(password, await this.dummyHash);
+    await this.verify(password, await this.dummy());
     return false;
   }
 
   /** Computes the dummy hash ahead of the first unknown-email login. */
   async warmUp(): Promise<void> {
-    await this.verifyAgainstDummy('');
+    await this.dummy();
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= this.hash(randomBytes(16).toString('hex'));
+    return this.dummyHash;
   }
 }
 

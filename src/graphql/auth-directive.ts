@@ -8,8 +8,9 @@ import {
   GraphQLNonNull,
   GraphQLSchema,
 } from 'graphql';
-import { forbidden, unauthenticated } from '../shared/errors';
-import { Role } from '../user/role';
+import type { Viewer } from '../session/session.model';
+import { forbidden, unauthenticated } from '../shared/app-error';
+import { Role } from '../user/user.model';
 import type { GraphQLContext } from './context';
 
 interface AuthRule {
@@ -48,8 +49,8 @@ export function applyAuthDirectives(schema: GraphQLSchema): GraphQLSchema {
       const resolve = field.resolve ?? defaultFieldResolver;
       return {
         ...field,
-        resolve: (parent, args, context: GraphQLContext, info) => {
-          enforce(rule, parent, context);
+        resolve: async (parent, args, context: GraphQLContext, info) => {
+          enforce(rule, parent, await context.caller.viewer());
           return resolve(parent, args, context, info);
         },
       };
@@ -57,7 +58,7 @@ export function applyAuthDirectives(schema: GraphQLSchema): GraphQLSchema {
   });
 }
 
-function enforce(rule: AuthRule, parent: unknown, { viewer }: GraphQLContext): void {
+function enforce(rule: AuthRule, parent: unknown, viewer: Viewer | null): void {
   if (!viewer) throw unauthenticated();
   if (viewer.user.roles.includes(rule.requires)) return;
   if (rule.self && isRecordOf(parent, viewer.user.id)) return;

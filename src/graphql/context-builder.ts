@@ -1,62 +1,54 @@
 import type { Request, Response } from 'express';
-import type { Authentication, SessionService, Viewer } from '../session/session.service';
-import { clearedSessionCookie, presentedToken, sessionCookie } from '../session/session-transport';
+import { Caller, type SessionCookieWriter } from '../session/caller';
+import { clearedSessionCookieHeader, presentedToken, sessionCookieHeader, type SessionCookieSettings } from '../session/session-cookie';
+import type { SessionService } from '../session/session.service';
 import type { Clock } from '../shared/clock';
-import { serviceUnavailable, StoreUnavailableError } from '../shared/errors';
-import type { GraphQLContext, SessionCookieControl } from './context';
-
-export interface CookieSettings {
-  name: string;
-  secure: boolean;
-}
+import type { GraphQLContext } from './context';
+import { toGraphQLError } from './error-translation';
 
 /**
- * Turns the request's cookie or bearer header into `viewer`. A bad token makes the
- * request anonymous (and clears a bad cookie); an unreachable store fails the request
- * with SERVICE_UNAVAILABLE and 503, never treating it as anonymous.
+ * Turns the request's bearer header, or else its session cookie, into the Caller. The
+ * token is checked here, with one store read, so that an unreachable store fails the
+ * whole request with SERVICE_UNAVAILABLE (503) before anything runs: never anonymous. A
+ * bad token makes the request anonymous (and its cookie expired).
  */
-export function createContextBuilder(sessions: SessionService, cookie: CookieSettings, clock: Clock) {
+export function createContextBuilder(sessions: SessionService, cookie: SessionCookieSettings, clock: Clock) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => {
     const presented = presentedToken(req.headers, cookie.name);
-    const sessionCookieControl = new ResponseSessionCookie(res, cookie, clock, presented?.via ?? null);
-    let viewer: Viewer | null = null;
-    if (presented) {
-      const authentication = await authenticateOrFail(sessions, presented.token);
-      if (authentication.kind === 'valid') viewer = authentication.viewer;
-      else if (presented.via === 'cookie') sessionCookieControl.clear();
-    }
-    return {
-      viewer,
+    const authentication = presented ? await sessions.authenticate(presented.token).catch(failRequest) : null;
+    const valid = authentication?.kind === 'valid' ? authentication : null;
+    const caller = new Caller({
       client: { ipAddress: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
-      sessionCookie: sessionCookieControl,
-    };
+      presented,
+      authenticated: valid?.viewer ?? null,
+      ...(valid?.idleExpirySlideDue ? { beforeFirstUse: (viewer) => sessions.slideIdleExpiry(viewer) } : {}),
+      cookie: new ResponseSessionCookie(res, cookie, clock),
+    });
+    if (authentication?.kind === 'rejected') caller.signedOut();
+    return { caller };
   };
 }
 
-async function authenticateOrFail(sessions: SessionService, token: string): Promise<Authentication> {
-  try {
-    return await sessions.authenticate(token);
-  } catch (error) {
-    if (error instanceof StoreUnavailableError) throw serviceUnavailable();
-    throw error;
-  }
+/** Apollo answers an error thrown while building the context itself, with its http status. */
+function failRequest(error: unknown): never {
+  throw toGraphQLError(error);
 }
 
-class ResponseSessionCookie implements SessionCookieControl {
+/** Writes what the Caller decided into the response's Set-Cookie header. */
+class ResponseSessionCookie implements SessionCookieWriter {
   constructor(
     private readonly res: Response,
-    private readonly settings: CookieSettings,
+    private readonly settings: SessionCookieSettings,
     private readonly clock: Clock,
-    readonly presentedVia: 'cookie' | 'header' | null,
   ) {}
 
   issue(token: string, expiresAt: Date): void {
     // Replaces (not appends) so that a cleared-then-issued cookie sends only the new one.
-    this.res.setHeader('Set-Cookie', sessionCookie(this.settings.name, token, expiresAt, this.settings.secure, this.clock.now()));
+    this.res.setHeader('Set-Cookie', sessionCookieHeader(this.settings, token, expiresAt, this.clock.now()));
   }
 
   clear(options: { clearSiteData?: boolean } = {}): void {
-    this.res.setHeader('Set-Cookie', clearedSessionCookie(this.settings.name, this.settings.secure));
+    this.res.setHeader('Set-Cookie', clearedSessionCookieHeader(this.settings));
     if (options.clearSiteData) this.res.setHeader('Clear-Site-Data', '"cookies"');
   }
 }

@@ -1,25 +1,47 @@
 import 'reflect-metadata';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema, type ContainerType } from 'type-graphql';
+import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver';
+import type { AuthService } from '../auth/auth.service';
 import { SessionEventResolver } from '../session/session-event.resolver';
 import { SessionResolver } from '../session/session.resolver';
+import type { SessionService } from '../session/session.service';
 import { UserResolver } from '../user/user.resolver';
+import type { UserService } from '../user/user.service';
 import { applyAuthDirectives } from './auth-directive';
 
-export const RESOLVERS = [AuthResolver, SessionResolver, SessionEventResolver, UserResolver] as const;
-
-export interface SchemaOptions {
-  /** Supplies resolver instances (with their services); omitted when only printing. */
-  container?: ContainerType;
+/** What resolvers are built from. */
+export interface ResolverServices {
+  auth: AuthService;
+  sessions: SessionService;
+  users: UserService;
 }
 
-export async function buildAppSchema(options: SchemaOptions = {}): Promise<GraphQLSchema> {
+interface ResolverEntry<T extends object> {
+  resolverClass: new (...args: never[]) => T;
+  create(services: ResolverServices): T;
+}
+
+function resolver<T extends object>(resolverClass: new (...args: never[]) => T, create: (services: ResolverServices) => T): ResolverEntry<T> {
+  return { resolverClass, create };
+}
+
+/** Every resolver of the schema, once: its class and how it is built from the services. */
+const RESOLVERS = [
+  resolver(AuthResolver, ({ auth, sessions }) => new AuthResolver(auth, sessions)),
+  resolver(SessionResolver, ({ sessions, users }) => new SessionResolver(sessions, users)),
+  resolver(SessionEventResolver, ({ sessions }) => new SessionEventResolver(sessions)),
+  resolver(UserResolver, ({ users, sessions }) => new UserResolver(users, sessions)),
+];
+
+/** The executable schema; without services it can be printed but not run. */
+export async function buildAppSchema(services?: ResolverServices): Promise<GraphQLSchema> {
+  const instances = new Map<Function, object>(services ? RESOLVERS.map((entry) => [entry.resolverClass, entry.create(services)]) : []);
   const schema = await buildSchema({
-    resolvers: [...RESOLVERS],
+    resolvers: RESOLVERS.map((entry) => entry.resolverClass) as unknown as [Function, ...Function[]],
     validate: false,
-    ...(options.container ? { container: options.container } : {}),
+    ...(services ? { container: { get: (resolverClass: Function) => instances.get(resolverClass) } } : {}),
   });
   return applyAuthDirectives(schema);
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Store } from '../shared/store';
+import type { Store } from '../storage/store';
 
 export interface StoreTimingSink {
   storeOperationFinished(operation: string, outcome: 'ok' | 'error', durationSeconds: number): void;

@@ -1,8 +1,8 @@
 import { Arg, Directive, ID, Int, Query, Resolver } from 'type-graphql';
-import { badUserInput } from '../shared/errors';
+import { badUserInput } from '../shared/app-error';
 import { SessionEvent } from './session-event.type';
+import { SESSION_EVENT_RETENTION } from './session.model';
 import type { SessionService } from './session.service';
-import { SESSION_EVENT_RETENTION } from './session.store';
 
 const MAX_LIMIT = SESSION_EVENT_RETENTION.maxEventsPerUser;
 

@@ -1,40 +1,18 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import type { SessionEndReason as StoredSessionEndReason, SessionEvent as SessionEventRecord } from './session.store';
+import { SESSION_END_REASON_NAMES, SESSION_END_REASONS, type SessionEndReason as StoredSessionEndReason } from './session-end-reason';
+import type { SessionEvent as SessionEventRecord } from './session.model';
 
-/** The GraphQL names of SessionEndReason; the values are what the stores record. */
-export enum SessionEndReason {
-  LOGOUT = 'logout',
-  REVOKED_BY_USER = 'revoked_by_user',
-  REVOKED_BY_ADMIN = 'revoked_by_admin',
-  PASSWORD_CHANGE = 'password_change',
-  REPLACED_BY_LOGIN = 'replaced_by_login',
-  EVICTED_OVER_CAP = 'evicted_over_cap',
-  EXPIRED = 'expired',
-}
-
-// A Record, so that a reason the stores gain but GraphQL cannot name fails to compile.
-const GRAPHQL_REASONS: Record<StoredSessionEndReason, SessionEndReason> = {
-  logout: SessionEndReason.LOGOUT,
-  revoked_by_user: SessionEndReason.REVOKED_BY_USER,
-  revoked_by_admin: SessionEndReason.REVOKED_BY_ADMIN,
-  password_change: SessionEndReason.PASSWORD_CHANGE,
-  replaced_by_login: SessionEndReason.REPLACED_BY_LOGIN,
-  evicted_over_cap: SessionEndReason.EVICTED_OVER_CAP,
-  expired: SessionEndReason.EXPIRED,
-};
+/** The GraphQL enum of session end reasons, derived from the reasons table: names → stored reasons. */
+export const SessionEndReason = Object.fromEntries(
+  SESSION_END_REASON_NAMES.map((reason) => [SESSION_END_REASONS[reason].graphqlName, reason]),
+) as { [Reason in StoredSessionEndReason as (typeof SESSION_END_REASONS)[Reason]['graphqlName']]: Reason };
 
 registerEnumType(SessionEndReason, {
   name: 'SessionEndReason',
   description: 'Why a session ended.',
-  valuesConfig: {
-    LOGOUT: { description: 'The user signed out.' },
-    REVOKED_BY_USER: { description: 'The user ended it from another session (revokeSession, revokeOtherSessions).' },
-    REVOKED_BY_ADMIN: { description: 'An ADMIN ended it (revokeUserSessions).' },
-    PASSWORD_CHANGE: { description: 'The user changed their password from another session.' },
-    REPLACED_BY_LOGIN: { description: 'It was presented with a new login or sign-up, which replaces it.' },
-    EVICTED_OVER_CAP: { description: 'A newer session took the user over SESSION_MAX_PER_USER; the least recently used ended.' },
-    EXPIRED: { description: 'It reached its idle or absolute expiry (recorded when the store noticed).' },
-  },
+  valuesConfig: Object.fromEntries(
+    SESSION_END_REASON_NAMES.map((reason) => [SESSION_END_REASONS[reason].graphqlName, { description: SESSION_END_REASONS[reason].description }]),
+  ),
 });
 
 @ObjectType({ description: "One entry of a user's session audit trail: a session that ended, why, by whom, and when." })
@@ -43,7 +21,7 @@ export class SessionEvent {
   sessionId!: string;
 
   @Field(() => SessionEndReason)
-  reason!: SessionEndReason;
+  reason!: StoredSessionEndReason;
 
   @Field(() => ID, { nullable: true, description: 'The user who ended it (the owner or an ADMIN); null when the system did (expiry, the cap).' })
   actorId!: string | null;
@@ -54,7 +32,7 @@ export class SessionEvent {
   static from(event: SessionEventRecord): SessionEvent {
     return Object.assign(new SessionEvent(), {
       sessionId: event.sessionId,
-      reason: GRAPHQL_REASONS[event.reason],
+      reason: event.reason,
       actorId: event.actorId,
       occurredAt: event.at,
     });

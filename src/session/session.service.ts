@@ -2,15 +2,11 @@ import type { Logger } from 'pino';
 import { noMetrics, type SessionMetrics } from '../observability/metrics';
 import type { Clock } from '../shared/clock';
 import { ID_PATTERN, newId } from '../shared/ids';
-import type { UserRecord } from '../user/user.store';
-import {
-  hashTokenSecret,
-  newTokenSecret,
-  secretHashesMatch,
-  signSessionToken,
-  verifySessionToken,
-} from './session-token';
-import type { SessionEndReason, SessionEvent, SessionRecord, SessionStore, SessionTransport } from './session.store';
+import type { SessionStore } from '../storage/session-store';
+import type { Caller } from './caller';
+import type { SessionEndReason } from './session-end-reason';
+import { hashTokenSecret, newTokenSecret, secretHashesMatch, signSessionToken, verifySessionToken } from './session-token';
+import type { ClientInfo, SessionEvent, SessionRecord, SessionTransport, Viewer } from './session.model';
 
 export interface SessionSettings {
   /** The first signs new tokens; all verify. */
@@ -20,19 +16,16 @@ export interface SessionSettings {
   maxSessionsPerUser: number;
 }
 
-/** Where a sign-in came from, recorded on the session. */
-export interface ClientInfo {
-  ipAddress: string | null;
-  userAgent: string | null;
-}
+/**
+ * What a presented token turned out to be: a viewer (and whether its idle expiry is due to
+ * slide), or a token to forget.
+ */
+export type Authentication = { kind: 'valid'; viewer: Viewer; idleExpirySlideDue: boolean } | { kind: 'rejected' };
 
-export interface Viewer {
-  user: UserRecord;
+export interface StartedSession {
   session: SessionRecord;
+  token: string;
 }
-
-/** What a presented token turned out to be: a viewer, or a token to forget. */
-export type Authentication = { kind: 'valid'; viewer: Viewer } | { kind: 'rejected' };
 
 const MAX_USER_AGENT_LENGTH = 256;
 const MAX_TOUCH_INTERVAL_SECONDS = 60;
@@ -46,9 +39,10 @@ export function touchIntervalSeconds(idleTtlSeconds: number): number {
   return Math.min(MAX_TOUCH_INTERVAL_SECONDS, idleTtlSeconds / 10);
 }
 
+/** Sessions: starting them, turning tokens into viewers, listing and ending them. */
 export class SessionService {
   constructor(
-    private readonly sessions: SessionStore,
+    private readonly store: SessionStore,
     private readonly settings: SessionSettings,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -56,11 +50,7 @@ export class SessionService {
   ) {}
 
   /** Starts a new session with a new token (never one presented before). */
-  async startSession(
-    userId: string,
-    transport: SessionTransport,
-    client: ClientInfo,
-  ): Promise<{ session: SessionRecord; token: string }> {
+  async startSession(userId: string, options: { transport: SessionTransport; client: ClientInfo }): Promise<StartedSession> {
     const now = this.clock.now();
     const secret = newTokenSecret();
     const absoluteExpiresAt = new Date(now.getTime() + this.settings.absoluteTtlSeconds * 1000);
@@ -68,91 +58,132 @@ export class SessionService {
       id: newId(),
       userId,
       secretHash: hashTokenSecret(secret),
-      transport,
+      transport: options.transport,
       createdAt: now,
       lastSeenAt: now,
       expiresAt: this.idleExpiry(now, absoluteExpiresAt),
       absoluteExpiresAt,
-      ipAddress: client.ipAddress,
-      userAgent: client.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) || null,
+      ipAddress: options.client.ipAddress,
+      userAgent: options.client.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) || null,
     };
-    const evicted = await this.sessions.createSession(session, this.settings.maxSessionsPerUser);
-    this.logger.info({ userId, sessionId: session.id, transport }, 'session started');
-    this.metrics.sessionStarted(transport);
+    const evicted = await this.store.createSession(session, this.settings.maxSessionsPerUser);
+    this.logger.info({ userId, sessionId: session.id, transport: options.transport }, 'session started');
+    this.metrics.sessionStarted(options.transport);
     for (const sessionId of evicted) this.logEnded(userId, sessionId, 'evicted_over_cap');
     const token = signSessionToken({ userId, sessionId: session.id, secret }, this.settings.secrets[0]!);
     return { session, token };
   }
 
   /**
-   * Resolves a presented token into a viewer. A malformed, forged, expired or revoked
-   * token is 'rejected' (never an exception); only an unreachable store throws.
-   * Common case: one store round trip.
+   * Resolves a presented token into a viewer, reading only (one store round trip). A
+   * malformed, forged, expired or revoked token is 'rejected' (never an exception); only an
+   * unreachable store throws.
    */
   async authenticate(token: string): Promise<Authentication> {
     const parts = verifySessionToken(token, this.settings.secrets);
     if (!parts) return { kind: 'rejected' };
-    const { session, user } = await this.sessions.findSessionWithUser(parts.userId, parts.sessionId);
+    const { session, user } = await this.store.findSessionWithUser(parts.userId, parts.sessionId);
     if (!session || !user || !secretHashesMatch(session.secretHash, hashTokenSecret(parts.secret))) {
       return { kind: 'rejected' };
     }
     const now = this.clock.now();
     // The store already hides expired sessions; this guards the absolute cap on its own.
     if (now >= session.expiresAt || now >= session.absoluteExpiresAt) return { kind: 'rejected' };
-    const current = await this.slideIdleExpiry(session, now);
-    return current ? { kind: 'valid', viewer: { user, session: current } } : { kind: 'rejected' };
+    const sinceLastSeenSeconds = (now.getTime() - session.lastSeenAt.getTime()) / 1000;
+    const idleExpirySlideDue = sinceLastSeenSeconds >= touchIntervalSeconds(this.settings.idleTtlSeconds);
+    return { kind: 'valid', viewer: { user, session }, idleExpirySlideDue };
+  }
+
+  /** Moves the session's lastSeenAt and idle expiry to now; null when it ended meanwhile. */
+  async slideIdleExpiry(viewer: Viewer): Promise<Viewer | null> {
+    const now = this.clock.now();
+    const session: SessionRecord = { ...viewer.session, lastSeenAt: now, expiresAt: this.idleExpiry(now, viewer.session.absoluteExpiresAt) };
+    return (await this.store.touchSession(session)) ? { user: viewer.user, session } : null;
+  }
+
+  /**
+   * Ends the session a token names, by what the token proves (its MAC, then its secret
+   * inside the store's atomic step) rather than by authenticating it: a token presented
+   * with login is replaced, not used. False when it names no live session.
+   */
+  async endPresentedSession(token: string, reason: SessionEndReason): Promise<boolean> {
+    const parts = verifySessionToken(token, this.settings.secrets);
+    if (!parts) return false;
+    const ended = await this.store.revokeSession(
+      parts.userId,
+      parts.sessionId,
+      { reason, actorId: parts.userId },
+      { secretHash: hashTokenSecret(parts.secret) },
+    );
+    if (ended) this.logEnded(parts.userId, parts.sessionId, reason);
+    return ended;
   }
 
   /** The user's live sessions, newest first. */
   async listSessions(userId: string): Promise<SessionRecord[]> {
-    const sessions = await this.sessions.listSessions(userId);
+    const sessions = await this.store.listSessions(userId);
     return sessions.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id));
   }
 
-  /**
-   * Ends one of the user's sessions; false when it is not theirs or does not exist. The end
-   * is recorded in the user's session events, by `actorId` (the user themself unless said).
-   */
-  async revokeSession(userId: string, sessionId: string, reason: SessionEndReason, actorId: string | null = userId): Promise<boolean> {
-    if (!ID_PATTERN.test(sessionId)) return false;
-    const ended = await this.sessions.revokeSession(userId, sessionId, { reason, actorId });
-    if (ended) this.logEnded(userId, sessionId, reason);
+  /** The caller's own session ends (logout); false when there was none. */
+  async logout(caller: Caller): Promise<boolean> {
+    const viewer = await caller.viewer();
+    const ended = viewer ? await this.endSession(viewer.user.id, viewer.session.id, { reason: 'logout', actorId: viewer.user.id }) : false;
+    caller.signedOut({ clearSiteData: ended });
     return ended;
   }
 
-  /**
-   * Ends every session of the user except `exceptSessionId`; returns how many ended. Each
-   * end is recorded by `actorId` (the user themself unless said, e.g. an admin's id).
-   */
-  async revokeUserSessions(
-    userId: string,
-    reason: SessionEndReason,
-    options: { exceptSessionId?: string; actorId?: string | null } = {},
-  ): Promise<number> {
+  /** Ends one of the caller's sessions (the current one included); false for ids that are not theirs. */
+  async revokeSession(caller: Caller, sessionId: string): Promise<boolean> {
+    const viewer = await caller.signedInViewer();
+    if (!ID_PATTERN.test(sessionId)) return false;
+    const ended = await this.endSession(viewer.user.id, sessionId, { reason: 'revoked_by_user', actorId: viewer.user.id });
+    if (ended) await caller.sessionEnded(sessionId);
+    return ended;
+  }
+
+  /** Ends every session of the caller but the current one; returns how many ended. */
+  async revokeOtherSessions(caller: Caller): Promise<number> {
+    const viewer = await caller.signedInViewer();
+    return this.endUserSessions(viewer.user.id, 'revoked_by_user', { actorId: viewer.user.id, exceptSessionId: viewer.session.id });
+  }
+
+  /** An admin ends every session of a user (their own included); returns how many ended. */
+  async revokeUserSessions(caller: Caller, userId: string): Promise<number> {
+    const admin = await caller.signedInViewer();
     if (!ID_PATTERN.test(userId)) return 0;
-    const { exceptSessionId } = options;
-    const actorId = options.actorId === undefined ? userId : options.actorId;
-    const ended = await this.sessions.revokeUserSessions(userId, { reason, actorId }, exceptSessionId);
-    if (ended > 0) this.logger.info({ userId, ended, reason, actorId, keptSessionId: exceptSessionId }, 'sessions ended');
-    this.metrics.sessionsEnded(reason, ended);
+    const ended = await this.endUserSessions(userId, 'revoked_by_admin', { actorId: admin.user.id });
+    if (userId === admin.user.id) caller.signedOut();
     return ended;
   }
 
   /** The user's recent session events, newest first (none for ids that cannot exist). */
   async listSessionEvents(userId: string, limit: number): Promise<SessionEvent[]> {
     if (!ID_PATTERN.test(userId)) return [];
-    return this.sessions.listSessionEvents(userId, limit);
+    return this.store.listSessionEvents(userId, limit);
   }
 
-  private async slideIdleExpiry(session: SessionRecord, now: Date): Promise<SessionRecord | null> {
-    const sinceLastSeenSeconds = (now.getTime() - session.lastSeenAt.getTime()) / 1000;
-    if (sinceLastSeenSeconds < touchIntervalSeconds(this.settings.idleTtlSeconds)) return session;
-    const touched: SessionRecord = {
-      ...session,
-      lastSeenAt: now,
-      expiresAt: this.idleExpiry(now, session.absoluteExpiresAt),
-    };
-    return (await this.sessions.touchSession(touched)) ? touched : null;
+  /** Logs and counts sessions that another store operation ended (a password change). */
+  recordSessionsEnded(userId: string, reason: SessionEndReason, count: number): void {
+    if (count > 0) this.logger.info({ userId, ended: count, reason }, 'sessions ended');
+    this.metrics.sessionsEnded(reason, count);
+  }
+
+  private async endSession(userId: string, sessionId: string, end: { reason: SessionEndReason; actorId: string | null }): Promise<boolean> {
+    const ended = await this.store.revokeSession(userId, sessionId, end);
+    if (ended) this.logEnded(userId, sessionId, end.reason);
+    return ended;
+  }
+
+  private async endUserSessions(
+    userId: string,
+    reason: SessionEndReason,
+    options: { actorId: string | null; exceptSessionId?: string },
+  ): Promise<number> {
+    const ended = await this.store.revokeUserSessions(userId, { reason, actorId: options.actorId }, options.exceptSessionId);
+    if (ended > 0) this.logger.info({ userId, ended, reason, actorId: options.actorId, keptSessionId: options.exceptSessionId }, 'sessions ended');
+    this.metrics.sessionsEnded(reason, ended);
+    return ended;
   }
 
   private idleExpiry(now: Date, absoluteExpiresAt: Date): Date {

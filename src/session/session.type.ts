@@ -1,6 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { SessionTransport } from './session.store';
-import type { SessionRecord } from './session.store';
+import { SessionTransport, type SessionRecord } from './session.model';
 
 registerEnumType(SessionTransport, {
   name: 'SessionTransport',

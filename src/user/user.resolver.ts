@@ -14,8 +14,8 @@ export class UserResolver {
 
   @Query(() => User, { nullable: true, description: 'The signed-in user; null when anonymous (never an error).' })
   @Directive('@public')
-  me(@Ctx() { viewer }: GraphQLContext): User | null {
-    return viewer?.user ?? null;
+  async me(@Ctx() { caller }: GraphQLContext): Promise<User | null> {
+    return (await caller.viewer())?.user ?? null;
   }
 
   @Query(() => User, { nullable: true })
@@ -26,7 +26,8 @@ export class UserResolver {
 
   @FieldResolver(() => [Session], { description: "The user's live sessions, newest first." })
   @Directive('@auth(requires: ADMIN, self: true)')
-  async sessions(@Root() user: User, @Ctx() { viewer }: GraphQLContext): Promise<Session[]> {
+  async sessions(@Root() user: User, @Ctx() { caller }: GraphQLContext): Promise<Session[]> {
+    const viewer = await caller.viewer();
     const sessions = await this.sessionService.listSessions(user.id);
     return sessions.map((session) => Session.from(session, viewer?.session.id));
   }

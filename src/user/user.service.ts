@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ID_PATTERN } from '../shared/ids';
-import { Role } from './role';
-import type { UserRecord, UserStore } from './user.store';
+import type { UserStore } from '../storage/user-store';
+import { Role, type UserRecord } from './user.model';
 
 export class UserService {
   constructor(

@@ -1,5 +1,5 @@
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Role } from './role';
+import { Role } from './user.model';
 
 registerEnumType(Role, { name: 'Role', description: 'What a user may do beyond their own account.' });
 

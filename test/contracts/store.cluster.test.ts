@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import type { Cluster } from 'ioredis';
 import { ManualClock } from '../../src/shared/clock';
-import { connectRedisClient, createRedisClient } from '../../src/shared/redis-client';
-import { RedisKeyspace } from '../../src/shared/redis-keyspace';
-import { createRedisStore } from '../../src/shared/store';
+import { connectRedisClient, createRedisClient } from '../../src/storage/redis/redis-client';
+import { RedisKeyspace } from '../../src/storage/redis/keyspace';
+import { createRedisStore } from '../../src/storage/redis/redis-store';
 import { buildSessionRecord, buildUserRecord } from '../support/fixtures';
 import { useRedisCluster } from '../support/redis-processes';
 import { deleteKeysWithPrefix, listKeys, uniqueKeyPrefix } from '../support/redis';

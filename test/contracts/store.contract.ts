@@ -1,11 +1,15 @@
-import { SESSION_EVENT_RETENTION, SessionTransport, type SessionEnd, type SessionEvent, type SessionRecord } from '../../src/session/session.store';
+import type { SessionEnd } from '../../src/session/session-end-reason';
+import { SESSION_EVENT_RETENTION, SessionTransport, type SessionEvent, type SessionRecord } from '../../src/session/session.model';
 import { ManualClock } from '../../src/shared/clock';
 import { newId } from '../../src/shared/ids';
 import type { Cluster, Redis } from 'ioredis';
-import { RedisKeyspace } from '../../src/shared/redis-keyspace';
-import { createRedisStore, type Store } from '../../src/shared/store';
-import { Role } from '../../src/user/role';
-import type { UserRecord } from '../../src/user/user.store';
+import { RedisKeyspace } from '../../src/storage/redis/keyspace';
+import { createRedisStore } from '../../src/storage/redis/redis-store';
+import type { Store } from '../../src/storage/store';
+import type { AttemptLimiter } from '../../src/storage/attempt-limiter';
+import type { PasswordReplacement } from '../../src/storage/user-store';
+import { Role, type UserRecord } from '../../src/user/user.model';
+import { hashTokenSecret, newTokenSecret } from '../../src/session/session-token';
 import { buildSessionRecord, buildUserRecord, secondsAfter, touchedAt } from '../support/fixtures';
 import { listKeys } from '../support/redis';
 
@@ -341,6 +345,18 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await liveSessionIds(bob.id)).toEqual([bobSession.id]);
       });
 
+      it('ends a session only when it still has the secret hash asked for', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id);
+
+        expect(await store.sessions.revokeSession(user.id, session.id, revokedBy(user.id), { secretHash: hashTokenSecret(newTokenSecret()) })).toBe(false);
+        expect(await liveSessionIds(user.id)).toEqual([session.id]);
+        expect(await store.sessions.listSessionEvents(user.id, 10)).toEqual([]);
+
+        expect(await store.sessions.revokeSession(user.id, session.id, revokedBy(user.id), { secretHash: session.secretHash })).toBe(true);
+        await expectKeyspaceInStep(user.id, []);
+      });
+
       it('revokes all of a user\'s sessions and returns how many ended', async () => {
         const user = await createUser();
         await createSession(user.id);
@@ -435,13 +451,17 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     });
 
     describe('password replacement', () => {
+      function newPassword(userId: string, keepSessionId?: string): PasswordReplacement {
+        return { passwordHash: '$2b$04$new-hash', end: { reason: 'password_change', actorId: userId }, ...(keepSessionId ? { keepSessionId } : {}) };
+      }
+
       it('replaces the hash and ends every session but the kept one', async () => {
         const user = await createUser();
         await createSession(user.id);
         const kept = await createSession(user.id);
         await createSession(user.id);
 
-        expect(await store.users.replacePasswordHash(user.id, '$2b$04$new-hash', kept.id)).toBe(2);
+        expect(await store.users.replacePassword(user.id, newPassword(user.id, kept.id))).toBe(2);
 
         await expectKeyspaceInStep(user.id, [kept.id]);
         expect(await store.users.findUserById(user.id)).toEqual({ ...user, passwordHash: '$2b$04$new-hash' });
@@ -453,13 +473,26 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         await createSession(user.id);
         await createSession(user.id);
 
-        expect(await store.users.replacePasswordHash(user.id, '$2b$04$new-hash', newId())).toBe(2);
+        expect(await store.users.replacePassword(user.id, newPassword(user.id, newId()))).toBe(2);
         expect(await store.sessions.listSessions(user.id)).toEqual([]);
+      });
+
+      it('ends every session when none is kept, recording the end given', async () => {
+        const user = await createUser();
+        const sessions = [await createSession(user.id), await createSession(user.id)];
+
+        expect(await store.users.replacePassword(user.id, { passwordHash: '$2b$04$new-hash', end: { reason: 'revoked_by_admin', actorId: null } })).toBe(2);
+
+        await expectKeyspaceInStep(user.id, []);
+        expect(await store.sessions.listSessions(user.id)).toEqual([]);
+        const events = await store.sessions.listSessionEvents(user.id, 10);
+        expect(events.map((event) => event.sessionId).sort()).toEqual(sessions.map((session) => session.id).sort());
+        for (const event of events) expect(event).toMatchObject({ reason: 'revoked_by_admin', actorId: null });
       });
 
       it('returns null for an unknown user', async () => {
         const userId = newId();
-        expect(await store.users.replacePasswordHash(userId, '$2b$04$new-hash', newId())).toBeNull();
+        expect(await store.users.replacePassword(userId, newPassword(userId, newId()))).toBeNull();
         expect(await store.users.findUserById(userId)).toBeNull();
       });
     });
@@ -524,7 +557,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const kept = await createSession(user.id);
         const other = await createSession(user.id);
 
-        expect(await store.users.replacePasswordHash(user.id, '$2b$04$new-hash', kept.id)).toBe(1);
+        expect(await store.users.replacePassword(user.id, { passwordHash: '$2b$04$new-hash', end: { reason: 'password_change', actorId: user.id }, keepSessionId: kept.id })).toBe(1);
 
         expect(await eventsOf(user.id)).toEqual([{ sessionId: other.id, reason: 'password_change', actorId: user.id, at: clock.now() }]);
       });
@@ -603,6 +636,61 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const fresh = await createSession(user.id);
         expect(await store.sessions.revokeSession(user.id, fresh.id, revokedBy(user.id))).toBe(true);
         expect((await eventsOf(user.id)).map((event) => event.sessionId)).toEqual([fresh.id]);
+      });
+    });
+
+    describe('attempt limiter', () => {
+      function limiter(points: number): AttemptLimiter {
+        return store.createAttemptLimiter({ name: `contract-${newId()}`, points, windowSeconds: 3600 });
+      }
+
+      it('allows `points` attempts per key, then refuses until the window ends; keys and limiters are independent', async () => {
+        const attempts = limiter(3);
+        const other = limiter(3);
+        for (let consumed = 1; consumed <= 3; consumed++) expect(await attempts.consume('alice')).toEqual({ allowed: true, consumed });
+
+        const refused = await attempts.consume('alice');
+        expect(refused.allowed).toBe(false);
+        if (!refused.allowed) {
+          expect(refused.retryAfterMillis).toBeGreaterThan(3500 * 1000);
+          expect(refused.retryAfterMillis).toBeLessThanOrEqual(3600 * 1000);
+        }
+        expect(await attempts.consume('bob')).toEqual({ allowed: true, consumed: 1 });
+        expect(await other.consume('alice')).toEqual({ allowed: true, consumed: 1 });
+      });
+
+      it('gives an attempt back on refund, forgets a key on reset, and reports the state on peek without changing it', async () => {
+        const attempts = limiter(2);
+        expect(await attempts.peek('alice')).toBeNull();
+        await attempts.consume('alice');
+        await attempts.consume('alice');
+        expect(await attempts.peek('alice')).toMatchObject({ consumed: 2 });
+        expect(await attempts.peek('alice')).toMatchObject({ consumed: 2 });
+
+        await attempts.refund('alice');
+        expect(await attempts.consume('alice')).toEqual({ allowed: true, consumed: 2 });
+        await attempts.reset('alice');
+        expect(await attempts.peek('alice')).toBeNull();
+        expect(await attempts.consume('alice')).toEqual({ allowed: true, consumed: 1 });
+      });
+
+      it('refuses a blocked key for the block\'s length, whatever its count', async () => {
+        const attempts = limiter(5);
+        await attempts.block('alice', 900);
+
+        const refused = await attempts.consume('alice');
+        expect(refused.allowed).toBe(false);
+        if (!refused.allowed) {
+          expect(refused.retryAfterMillis).toBeGreaterThan(850 * 1000);
+          expect(refused.retryAfterMillis).toBeLessThanOrEqual(900 * 1000);
+        }
+        expect((await attempts.peek('alice'))!.consumed).toBeGreaterThanOrEqual(5);
+      });
+
+      it('lets exactly `points` of 50 concurrent attempts through', async () => {
+        const attempts = limiter(10);
+        const verdicts = await Promise.all(Array.from({ length: 50 }, () => attempts.consume('burst')));
+        expect(verdicts.filter((verdict) => verdict.allowed)).toHaveLength(10);
       });
     });
 

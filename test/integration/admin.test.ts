@@ -1,5 +1,4 @@
 import { MeDocument, RevokeUserSessionsDocument, SignUpDocument, UserByIdDocument, UserPublicFieldsDocument } from '../generated/graphql';
-import { Role } from '../../src/user/role';
 import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type TestClient, type TestServer } from '../support/harness';
 
 describe('roles and field-level rules', () => {
@@ -18,7 +17,7 @@ describe('roles and field-level rules', () => {
   beforeAll(async () => {
     server = await startTestServer();
     const adminAccount = await signUp('admin');
-    await server.app.services.users.grantRole(adminAccount.email, Role.ADMIN);
+    expect((await server.cli('grant-role', adminAccount.email, 'ADMIN')).code).toBe(0);
     admin = adminAccount.client;
     alice = await signUp('alice');
     bob = await signUp('bob');
@@ -59,9 +58,9 @@ describe('roles and field-level rules', () => {
 
   it('takes a revoked role away from the next request on', async () => {
     const promoted = await signUp('promoted');
-    await server.app.services.users.grantRole((await promoted.client.request(MeDocument)).data!.me!.email, Role.ADMIN);
+    expect((await server.cli('grant-role', (await promoted.client.request(MeDocument)).data!.me!.email, 'ADMIN')).code).toBe(0);
     expect((await promoted.client.request(UserPublicFieldsDocument, { id: bob.id })).errors).toBeUndefined();
-    await server.app.services.users.revokeRole((await promoted.client.request(MeDocument)).data!.me!.email, Role.ADMIN);
+    expect((await server.cli('revoke-role', (await promoted.client.request(MeDocument)).data!.me!.email, 'ADMIN')).code).toBe(0);
     expect(errorCodes(await promoted.client.request(UserPublicFieldsDocument, { id: bob.id }))).toEqual(['FORBIDDEN']);
   });
 

@@ -4,8 +4,10 @@ import { Writable } from 'node:stream';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { ManualClock } from '../../src/shared/clock';
-import { connectRedisClient, createRedisClient, type RedisClient } from '../../src/shared/redis-client';
-import { createMemoryStore, createRedisStore, type Store } from '../../src/shared/store';
+import { connectRedisClient, createRedisClient, type RedisClient } from '../../src/storage/redis/redis-client';
+import { createMemoryStore } from '../../src/storage/memory/memory-store';
+import { createRedisStore } from '../../src/storage/redis/redis-store';
+import type { Store } from '../../src/storage/store';
 import { LoginDocument, MeDocument, SignUpDocument } from '../generated/graphql';
 import { PASSWORD, startTestServer, TEST_SECRET, TestClient, uniqueEmail, type TestServer } from '../support/harness';
 

@@ -11,6 +11,7 @@ import {
   SignUpDocument,
 } from '../generated/graphql';
 import { errorCodes, PASSWORD, startTestServer, TEST_SECRET, uniqueEmail, type TestServer } from '../support/harness';
+import { sample, scrape } from '../support/metrics';
 
 type LogLine = Record<string, unknown> & { msg: string; reqId?: string; level: number };
 
@@ -30,24 +31,6 @@ async function linesOf(lines: LogLine[], requestId: string): Promise<LogLine[]> 
     await delay(10);
   }
   return lines.filter((line) => line.reqId === requestId);
-}
-
-/** One sample's value from a Prometheus text exposition, matching the name and every given label. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((pair) => [pair[1], pair[2]]));
-    if (Object.entries(labels).every(([key, value]) => present[key] === value)) return Number(match[3]);
-  }
-  return undefined;
-}
-
-async function scrape(server: TestServer, headers: Record<string, string> = {}): Promise<string> {
-  const response = await fetch(`${server.url}/metrics`, { headers });
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-  return response.text();
 }
 
 describe('request ids and structured logs', () => {

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config';
 import { ManualClock } from '../../src/shared/clock';
-import { openStore } from '../../src/shared/open-store';
+import { openStore } from '../../src/storage/open-store';
 import {
   ChangePasswordDocument,
   LoginDocument,

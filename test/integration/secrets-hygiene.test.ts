@@ -12,7 +12,6 @@ import {
   SignUpDocument,
   UserByIdDocument,
 } from '../generated/graphql';
-import { Role } from '../../src/user/role';
 import { PASSWORD, startTestServer, TEST_SECRET, uniqueEmail, type GraphQLResponse, type TestServer } from '../support/harness';
 
 const SECOND_SECRET = 'second-secret-for-rotation-0123456789abcdef';
@@ -67,7 +66,7 @@ describe('secrets hygiene: tokens, passwords and secrets never reach logs or res
     const relogin = server.client();
     record('login other IP', await relogin.request(LoginDocument, { input: { email, password: PASSWORD } }, { 'x-forwarded-for': '203.0.113.9' }));
 
-    await server.app.services.users.grantRole(email, Role.ADMIN);
+    expect((await server.cli('grant-role', email, 'ADMIN')).code).toBe(0);
     const me = record('me admin', await browser.request(MeDocument));
     record('user(id)', await browser.request(UserByIdDocument, { id: me.data!.me!.id }));
     record('bad query', await browser.post({ query: '{ me { password passwordHash } }' }));

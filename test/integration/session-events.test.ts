@@ -1,5 +1,4 @@
 import { ManualClock } from '../../src/shared/clock';
-import { Role } from '../../src/user/role';
 import {
   ChangePasswordDocument,
   LoginDocument,
@@ -23,7 +22,7 @@ describe.each<StoreKind>(['redis', 'memory'])('session events, the audit trail o
     server = await startTestServer({ store: storeKind, clock, env: { SESSION_IDLE_TTL: '15m', SESSION_MAX_PER_USER: '3' } });
     const signUp = await server.client().request(SignUpDocument, { input: { email: adminEmail, password: PASSWORD } });
     adminId = signUp.data!.signUp.user.id;
-    await server.app.services.users.grantRole(adminEmail, Role.ADMIN);
+    expect((await server.cli('grant-role', adminEmail, 'ADMIN')).code).toBe(0);
   });
   afterAll(async () => {
     await server.close();

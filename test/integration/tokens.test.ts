@@ -1,6 +1,6 @@
 import { MeDocument, SignUpDocument, LoginDocument } from '../generated/graphql';
-import type { SessionStore } from '../../src/session/session.store';
-import type { Store } from '../../src/shared/store';
+import type { SessionStore } from '../../src/storage/session-store';
+import type { Store } from '../../src/storage/store';
 import { listKeys } from '../support/redis';
 import { PASSWORD, startTestServer, TEST_SECRET, uniqueEmail, type TestServer } from '../support/harness';
 

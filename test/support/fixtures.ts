@@ -1,9 +1,8 @@
-import { SessionTransport, type SessionRecord } from '../../src/session/session.store';
+import { SessionTransport, type SessionRecord } from '../../src/session/session.model';
 import { hashTokenSecret, newTokenSecret } from '../../src/session/session-token';
 import type { Clock } from '../../src/shared/clock';
 import { newId } from '../../src/shared/ids';
-import { Role } from '../../src/user/role';
-import type { UserRecord } from '../../src/user/user.store';
+import { Role, type UserRecord } from '../../src/user/user.model';
 
 export const TEST_IDLE_TTL_SECONDS = 3600;
 export const TEST_ABSOLUTE_TTL_SECONDS = 7 * 86_400;

@@ -4,11 +4,15 @@ import { print } from 'graphql';
 import pino, { type Logger } from 'pino';
 import { CookieJar } from 'tough-cookie';
 import { createApp, type App } from '../../src/app';
+import { runCli } from '../../src/cli';
 import { loadConfig, type Config, type HostAndPort } from '../../src/config';
 import { ManualClock, type Clock } from '../../src/shared/clock';
-import { openStore } from '../../src/shared/open-store';
-import type { RedisClient } from '../../src/shared/redis-client';
-import { createMemoryStore, createRedisStore, type Store } from '../../src/shared/store';
+import { createMemoryStore } from '../../src/storage/memory/memory-store';
+import { openStore } from '../../src/storage/open-store';
+import type { RedisClient } from '../../src/storage/redis/redis-client';
+import { createRedisStore } from '../../src/storage/redis/redis-store';
+import type { Store } from '../../src/storage/store';
+import { UserService } from '../../src/user/user.service';
 import { connectTestRedis, deleteKeysWithPrefix, uniqueKeyPrefix } from './redis';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
@@ -47,6 +51,8 @@ export interface TestServer {
   redis: RedisClient | null;
   keyPrefix: string;
   client(options?: ClientOptions): TestClient;
+  /** Runs an admin command (`npm run cli -- …`) against this server's store, as an operator would. */
+  cli(...args: string[]): Promise<{ code: number; output: string }>;
   close(): Promise<void>;
 }
 
@@ -111,6 +117,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     redis,
     keyPrefix,
     client: (clientOptions) => new TestClient(`${url}/graphql`, clientOptions),
+    cli: async (...args) => {
+      let output = '';
+      const write = (text: string) => {
+        output += text;
+      };
+      const code = await runCli(args, { users: new UserService(store.users, silentLogger), logger: silentLogger, stdout: write, stderr: write });
+      return { code, output };
+    },
     close: async () => {
       await app.stop();
       await closeStore();

@@ -1,7 +1,7 @@
 import type { HostAndPort } from '../../src/config';
 import { ManualClock } from '../../src/shared/clock';
-import { RedisKeyspace } from '../../src/shared/redis-keyspace';
-import type { SessionEndReason } from '../../src/session/session.store';
+import { RedisKeyspace } from '../../src/storage/redis/keyspace';
+import type { SessionEndReason } from '../../src/session/session-end-reason';
 import {
   LoginDocument,
   LogoutDocument,

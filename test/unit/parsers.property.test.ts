@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { hashTokenSecret, newTokenSecret, signSessionToken, verifySessionToken } from '../../src/session/session-token';
-import { presentedToken } from '../../src/session/session-transport';
+import { presentedToken } from '../../src/session/session-cookie';
 import { newId } from '../../src/shared/ids';
 
 const SECRET = 'property-test-secret-0123456789-abcdefghij';

@@ -1,6 +1,6 @@
 import { ReplyError } from 'ioredis';
-import { StoreUnavailableError } from '../../src/shared/errors';
-import { toStoreError } from '../../src/shared/redis-errors';
+import { StoreUnavailableError } from '../../src/shared/app-error';
+import { toStoreError } from '../../src/storage/redis/errors';
 
 function reply(message: string, previousErrors?: Error[]): Error {
   const error = new ReplyError(message) as Error & { previousErrors?: Error[] };

@@ -1,86 +1,20 @@
-import type { Clock } from '../shared/clock';
-import type { RedisClient } from '../shared/redis-client';
-import { callStore } from '../shared/redis-errors';
-import type { RedisKeyspace } from '../shared/redis-keyspace';
-import { scriptRunner, type ScriptRunner } from '../shared/redis-scripts';
-import { decodeUserRecord } from '../user/user.redis-store';
+import { SESSION_END_REASONS, type SessionEnd } from '../../session/session-end-reason';
+import { SESSION_EVENT_RETENTION, type SessionEvent, type SessionRecord } from '../../session/session.model';
+import type { Clock } from '../../shared/clock';
+import type { RevokeSessionOptions, SessionStore, SessionWithUser } from '../session-store';
+import { callStore } from './errors';
+import type { RedisKeyspace } from './keyspace';
+import { decodeSessionEvent, decodeSessionRecord, decodeUserRecord, encodeSessionRecord, LAST_SEEN_LUA_POSITION } from './records';
+import type { RedisClient } from './redis-client';
+import { scriptRunner, type ScriptRunner } from './script-runner';
 import {
   CREATE_SESSION,
   LIST_SESSIONS,
   REVOKE_SESSION,
   REVOKE_USER_SESSIONS,
-  SESSION_END_REASON_CODES,
   sessionEventArguments,
   TOUCH_SESSION,
-} from './session.redis-scripts';
-import {
-  SESSION_END_REASONS,
-  SESSION_EVENT_RETENTION,
-  SessionTransport,
-  type SessionEnd,
-  type SessionEvent,
-  type SessionRecord,
-  type SessionStore,
-  type SessionWithUser,
-} from './session.store';
-
-/**
- * A session is stored as a compact JSON array (memory per session matters at millions of
- * sessions); user and session ids live in the key, not the value. Positions are 1-based
- * for the Lua scripts that read lastSeenAt.
- */
-type EncodedSession = [
-  secretHash: string,
-  transport: 'C' | 'H',
-  createdAtMillis: number,
-  lastSeenAtMillis: number,
-  expiresAtMillis: number,
-  absoluteExpiresAtMillis: number,
-  ipAddress: string | null,
-  userAgent: string | null,
-];
-const LAST_SEEN_LUA_POSITION = 4;
-
-export function encodeSessionRecord(session: SessionRecord): string {
-  const encoded: EncodedSession = [
-    session.secretHash,
-    session.transport === SessionTransport.COOKIE ? 'C' : 'H',
-    session.createdAt.getTime(),
-    session.lastSeenAt.getTime(),
-    session.expiresAt.getTime(),
-    session.absoluteExpiresAt.getTime(),
-    session.ipAddress,
-    session.userAgent,
-  ];
-  return JSON.stringify(encoded);
-}
-
-export function decodeSessionRecord(userId: string, sessionId: string, raw: string): SessionRecord {
-  const [secretHash, transport, createdAt, lastSeenAt, expiresAt, absoluteExpiresAt, ipAddress, userAgent] =
-    JSON.parse(raw) as EncodedSession;
-  return {
-    id: sessionId,
-    userId,
-    secretHash,
-    transport: transport === 'C' ? SessionTransport.COOKIE : SessionTransport.HEADER,
-    createdAt: new Date(createdAt),
-    lastSeenAt: new Date(lastSeenAt),
-    expiresAt: new Date(expiresAt),
-    absoluteExpiresAt: new Date(absoluteExpiresAt),
-    ipAddress,
-    userAgent,
-  };
-}
-
-const REASONS_BY_CODE = new Map(SESSION_END_REASONS.map((reason) => [SESSION_END_REASON_CODES[reason], reason]));
-
-/** Reads one member of a user's session events and its score (see SESSION_EVENTS in the scripts). */
-export function decodeSessionEvent(member: string, score: string): SessionEvent | null {
-  const [sessionId, code, actorId] = member.split('|');
-  const reason = REASONS_BY_CODE.get(code ?? '');
-  if (!sessionId || !reason) return null;
-  return { sessionId, reason, actorId: actorId || null, at: new Date(Number(score)) };
-}
+} from './session.scripts';
 
 export class RedisSessionStore implements SessionStore {
   private readonly runScript: ScriptRunner;
@@ -115,9 +49,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async findSessionWithUser(userId: string, sessionId: string): Promise<SessionWithUser> {
-    const [rawSession, rawUser] = await callStore(() =>
-      this.redis.mget(this.keys.session(userId, sessionId), this.keys.user(userId)),
-    );
+    const [rawSession, rawUser] = await callStore(() => this.redis.mget(this.keys.session(userId, sessionId), this.keys.user(userId)));
     const session = rawSession ? decodeSessionRecord(userId, sessionId, rawSession) : null;
     // Redis expires the key by its own clock; the store's clock decides (they agree in production).
     const live = session && session.expiresAt > this.clock.now() ? session : null;
@@ -151,13 +83,20 @@ export class RedisSessionStore implements SessionStore {
     return sessions;
   }
 
-  async revokeSession(userId: string, sessionId: string, end: SessionEnd): Promise<boolean> {
+  async revokeSession(userId: string, sessionId: string, end: SessionEnd, options: RevokeSessionOptions = {}): Promise<boolean> {
     const now = this.clock.now().getTime();
     const ended = await callStore(() =>
       this.runScript(
         REVOKE_SESSION,
         [this.keys.sessionIndex(userId), this.keys.session(userId, sessionId), this.keys.sessionEvents(userId)],
-        [sessionId, now, SESSION_END_REASON_CODES[end.reason], end.actorId ?? '', ...sessionEventArguments(now)],
+        [
+          sessionId,
+          now,
+          SESSION_END_REASONS[end.reason].storeCode,
+          end.actorId ?? '',
+          ...sessionEventArguments(now),
+          options.secretHash ?? '',
+        ],
       ),
     );
     return ended === 1;
@@ -169,7 +108,14 @@ export class RedisSessionStore implements SessionStore {
       this.runScript(
         REVOKE_USER_SESSIONS,
         [this.keys.sessionIndex(userId), this.keys.sessionEvents(userId)],
-        [exceptSessionId ?? '', now, this.keys.sessionKeyPrefix(userId), SESSION_END_REASON_CODES[end.reason], end.actorId ?? '', ...sessionEventArguments(now)],
+        [
+          exceptSessionId ?? '',
+          now,
+          this.keys.sessionKeyPrefix(userId),
+          SESSION_END_REASONS[end.reason].storeCode,
+          end.actorId ?? '',
+          ...sessionEventArguments(now),
+        ],
       ),
     )) as string[];
     return ended.length;

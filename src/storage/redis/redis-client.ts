@@ -1,5 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { StoreConfig } from '../config';
+import type { RedisStoreConfig } from '../../config';
 
 export type RedisClient = Redis | Cluster;
 
@@ -32,7 +32,7 @@ const FAIL_FAST_OPTIONS: RedisOptions = {
   lazyConnect: true,
 };
 
-export function createRedisClient(store: Exclude<StoreConfig, { kind: 'memory' }>): RedisClient {
+export function createRedisClient(store: RedisStoreConfig): RedisClient {
   switch (store.kind) {
     case 'redis':
       return new Redis(store.url, FAIL_FAST_OPTIONS);

@@ -1,5 +1,6 @@
-import { copyUser, type MemoryDatabase } from '../shared/memory-database';
-import { normalizeEmail, type CreateUserResult, type UserRecord, type UserStore } from './user.store';
+import { normalizeEmail, type UserRecord } from '../../user/user.model';
+import type { CreateUserResult, PasswordReplacement, UserStore } from '../user-store';
+import { copyUser, type MemoryDatabase } from './memory-database';
 
 /** The in-process UserStore: same contract as the Redis one, for a single process. */
 export class MemoryUserStore implements UserStore {
@@ -32,10 +33,10 @@ export class MemoryUserStore implements UserStore {
     return next;
   }
 
-  async replacePasswordHash(userId: string, passwordHash: string, keepSessionId: string): Promise<number | null> {
+  async replacePassword(userId: string, replacement: PasswordReplacement): Promise<number | null> {
     const user = this.db.users.get(userId);
     if (!user) return null;
-    this.db.users.set(userId, { ...user, passwordHash });
-    return this.db.endSessionsExcept(userId, { reason: 'password_change', actorId: userId }, keepSessionId);
+    this.db.users.set(userId, { ...user, passwordHash: replacement.passwordHash });
+    return this.db.endSessionsExcept(userId, replacement.end, replacement.keepSessionId);
   }
 }

@@ -1,68 +1,19 @@
-import type { Clock } from '../shared/clock';
-import type { RedisClient } from '../shared/redis-client';
-import { callStore } from '../shared/redis-errors';
-import type { RedisKeyspace } from '../shared/redis-keyspace';
-import { scriptRunner, type LuaScript, type ScriptRunner } from '../shared/redis-scripts';
-import { END_SESSIONS_EXCEPT, EXPIRE_INDEX_WITH_LAST_SESSION, SESSION_EVENTS, sessionEventArguments } from '../session/session.redis-scripts';
-import type { Role } from './role';
-import { normalizeEmail, type CreateUserResult, type UserRecord, type UserStore } from './user.store';
-
-interface EncodedUser {
-  id: string;
-  email: string;
-  displayName: string;
-  roles: Role[];
-  passwordHash: string;
-  createdAt: number;
-}
-
-export function encodeUserRecord(user: UserRecord): string {
-  const encoded: EncodedUser = { ...user, createdAt: user.createdAt.getTime() };
-  return JSON.stringify(encoded);
-}
-
-export function decodeUserRecord(raw: string): UserRecord {
-  const encoded = JSON.parse(raw) as EncodedUser;
-  return { ...encoded, createdAt: new Date(encoded.createdAt) };
-}
-
-/** KEYS: user. ARGV: expected record, new record. Compare-and-set; returns 1, or 0 on a lost race, -1 for no user. */
-const UPDATE_USER: LuaScript = {
-  name: 'sessionqlUpdateUser',
-  numberOfKeys: 1,
-  lua: `
-local current = redis.call('GET', KEYS[1])
-if not current then return -1 end
-if current ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
-return 1
-`,
-};
-
-/**
- * KEYS: user, session index, session events. ARGV: expected record, new record, session to
- * keep, now ms, session key prefix, the user's id (the actor), then the session event
- * arguments. Compare-and-set of the user record, and in the same step the end (and its
- * record, as password_change) of every other session. Returns the number of sessions
- * ended, or -2 on a lost race, -1 for no user.
- */
-const REPLACE_PASSWORD_HASH: LuaScript = {
-  name: 'sessionqlReplacePasswordHash',
-  numberOfKeys: 3,
-  lua: `${SESSION_EVENTS}${END_SESSIONS_EXCEPT}${EXPIRE_INDEX_WITH_LAST_SESSION}
-local current = redis.call('GET', KEYS[1])
-if not current then return -1 end
-if current ~= ARGV[1] then return -2 end
-redis.call('SET', KEYS[1], ARGV[2])
-local ended = end_sessions_except(KEYS[2], ARGV[5], ARGV[3], ARGV[4], KEYS[3], PASSWORD_CHANGE, ARGV[6])
-expire_index_with_last_session(KEYS[2])
-finish_session_events(KEYS[3], ARGV[7], ARGV[8], ARGV[9])
-return #ended
-`,
-};
+import { SESSION_END_REASONS } from '../../session/session-end-reason';
+import type { Clock } from '../../shared/clock';
+import { normalizeEmail, type UserRecord } from '../../user/user.model';
+import type { CreateUserResult, PasswordReplacement, UserStore } from '../user-store';
+import { callStore } from './errors';
+import type { RedisKeyspace } from './keyspace';
+import { decodeUserRecord, encodeUserRecord } from './records';
+import type { RedisClient } from './redis-client';
+import { scriptRunner, type ScriptRunner } from './script-runner';
+import { sessionEventArguments } from './session.scripts';
+import { REPLACE_PASSWORD, UPDATE_USER } from './user.scripts';
 
 /** A compare-and-set that keeps losing means something is badly wrong; stop rather than spin. */
 const MAX_UPDATE_ATTEMPTS = 20;
+
+type CompareAndSetOutcome = 'stored' | 'conflict' | 'missing';
 
 export class RedisUserStore implements UserStore {
   private readonly runScript: ScriptRunner;
@@ -72,7 +23,7 @@ export class RedisUserStore implements UserStore {
     private readonly keys: RedisKeyspace,
     private readonly clock: Clock,
   ) {
-    this.runScript = scriptRunner(redis, [UPDATE_USER, REPLACE_PASSWORD_HASH]);
+    this.runScript = scriptRunner(redis, [UPDATE_USER, REPLACE_PASSWORD]);
   }
 
   /**
@@ -108,18 +59,27 @@ export class RedisUserStore implements UserStore {
     });
   }
 
-  async replacePasswordHash(userId: string, passwordHash: string, keepSessionId: string): Promise<number | null> {
+  async replacePassword(userId: string, replacement: PasswordReplacement): Promise<number | null> {
     let ended = 0;
     const stored = await this.compareAndSet(
       userId,
-      (user) => ({ ...user, passwordHash }),
+      (user) => ({ ...user, passwordHash: replacement.passwordHash }),
       async (expected, next) => {
         const now = this.clock.now().getTime();
         const result = (await callStore(() =>
           this.runScript(
-            REPLACE_PASSWORD_HASH,
+            REPLACE_PASSWORD,
             [this.keys.user(userId), this.keys.sessionIndex(userId), this.keys.sessionEvents(userId)],
-            [expected, next, keepSessionId, now, this.keys.sessionKeyPrefix(userId), userId, ...sessionEventArguments(now)],
+            [
+              expected,
+              next,
+              replacement.keepSessionId ?? '',
+              now,
+              this.keys.sessionKeyPrefix(userId),
+              SESSION_END_REASONS[replacement.end.reason].storeCode,
+              replacement.end.actorId ?? '',
+              ...sessionEventArguments(now),
+            ],
           ),
         )) as number;
         if (result === -1) return 'missing';
@@ -134,7 +94,7 @@ export class RedisUserStore implements UserStore {
   private async compareAndSet(
     userId: string,
     change: (user: UserRecord) => UserRecord,
-    store: (expected: string, next: string) => Promise<'stored' | 'conflict' | 'missing'>,
+    store: (expected: string, next: string) => Promise<CompareAndSetOutcome>,
   ): Promise<UserRecord | null> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const raw = await callStore(() => this.redis.get(this.keys.user(userId)));

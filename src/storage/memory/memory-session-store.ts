@@ -1,5 +1,7 @@
-import { copySession, copyUser, type MemoryDatabase } from '../shared/memory-database';
-import { SESSION_EVENT_RETENTION, type SessionEnd, type SessionEvent, type SessionRecord, type SessionStore, type SessionWithUser } from './session.store';
+import type { SessionEnd } from '../../session/session-end-reason';
+import { SESSION_EVENT_RETENTION, type SessionEvent, type SessionRecord } from '../../session/session.model';
+import type { RevokeSessionOptions, SessionStore, SessionWithUser } from '../session-store';
+import { copySession, copyUser, type MemoryDatabase } from './memory-database';
 
 /** The in-process SessionStore: same contract as the Redis one, for a single process. */
 export class MemorySessionStore implements SessionStore {
@@ -41,7 +43,9 @@ export class MemorySessionStore implements SessionStore {
     return [...this.db.liveSessionsOf(userId).values()].map((session) => copySession(session));
   }
 
-  async revokeSession(userId: string, sessionId: string, end: SessionEnd): Promise<boolean> {
+  async revokeSession(userId: string, sessionId: string, end: SessionEnd, options: RevokeSessionOptions = {}): Promise<boolean> {
+    const session = this.db.liveSessionsOf(userId).get(sessionId);
+    if (session && options.secretHash !== undefined && session.secretHash !== options.secretHash) return false;
     return this.db.endSession(userId, sessionId, end);
   }
 

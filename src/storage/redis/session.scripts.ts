@@ -1,5 +1,6 @@
-import { SESSION_EVENT_RETENTION, type SessionEndReason } from './session.store';
-import type { LuaScript } from '../shared/redis-scripts';
+import { SESSION_END_REASONS, type SessionEndReason } from '../../session/session-end-reason';
+import { SESSION_EVENT_RETENTION } from '../../session/session.model';
+import type { LuaScript } from './script-runner';
 
 /*
  * Every script works on one user's keys: the index KEYS[1] (a sorted set of session id →
@@ -11,19 +12,11 @@ import type { LuaScript } from '../shared/redis-scripts';
  */
 
 /**
- * One letter per reason in the stored events. With ids of 22 characters a member stays
- * under 64 bytes (zset-max-listpack-value), so Redis keeps a user's events in a compact
- * listpack: about 60 bytes an event instead of about 180.
+ * One letter per reason in the stored events (from the reasons table). With ids of 22
+ * characters a member stays under 64 bytes (zset-max-listpack-value), so Redis keeps a
+ * user's events in a compact listpack: about 60 bytes an event instead of about 180.
  */
-export const SESSION_END_REASON_CODES: Readonly<Record<SessionEndReason, string>> = {
-  logout: 'o',
-  revoked_by_user: 'u',
-  revoked_by_admin: 'a',
-  password_change: 'p',
-  replaced_by_login: 'r',
-  evicted_over_cap: 'c',
-  expired: 'e',
-};
+const REASON_CODE = (reason: SessionEndReason): string => SESSION_END_REASONS[reason].storeCode;
 
 /**
  * The user's audit trail, written in the same script as the end it records: a sorted set
@@ -34,8 +27,7 @@ export const SESSION_END_REASON_CODES: Readonly<Record<SessionEndReason, string>
  */
 export const SESSION_EVENTS = `
 local recorded_events = 0
-local EXPIRED, EVICTED_OVER_CAP = '${SESSION_END_REASON_CODES.expired}', '${SESSION_END_REASON_CODES.evicted_over_cap}'
-local PASSWORD_CHANGE = '${SESSION_END_REASON_CODES.password_change}'
+local EXPIRED, EVICTED_OVER_CAP = '${REASON_CODE('expired')}', '${REASON_CODE('evicted_over_cap')}'
 
 local function record_session_end(events, at, id, reason, actor)
   redis.call('ZADD', events, at, id .. '|' .. reason .. '|' .. actor)
@@ -108,7 +100,7 @@ end
 `;
 
 /** The index lives exactly as long as its longest-lived session. */
-const EXPIRE_INDEX_WITH_LAST_SESSION = `
+export const EXPIRE_INDEX_WITH_LAST_SESSION = `
 local function expire_index_with_last_session(index)
   local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
   if #last == 0 then
@@ -227,16 +219,21 @@ return result
 
 /**
  * KEYS: index, session, events. ARGV: session id, now ms, reason code, actor id ('' for the
- * system), then the session event arguments.
- * Returns 1 when a live session ended, 0 when there was none (or it had already expired,
- * which is then recorded as such).
+ * system), then the session event arguments, then the secret hash the session must have
+ * ('' for any).
+ * Returns 1 when a live session ended, 0 when there was none, it had already expired
+ * (which is then recorded as such), or its secret hash was another.
  */
 export const REVOKE_SESSION: LuaScript = {
   name: 'sessionqlRevokeSession',
   numberOfKeys: 3,
   lua: `${SESSION_EVENTS}
 local index, key, events = KEYS[1], KEYS[2], KEYS[3]
-local id, now, reason, actor = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local id, now, reason, actor, required_secret_hash = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[8]
+if required_secret_hash ~= '' then
+  local raw = redis.call('GET', key)
+  if raw and cjson.decode(raw)[1] ~= required_secret_hash then return 0 end
+end
 local expires_at = redis.call('ZSCORE', index, id)
 redis.call('ZREM', index, id)
 local deleted = redis.call('DEL', key)
@@ -274,4 +271,3 @@ return ended
 `,
 };
 
-export { EXPIRE_INDEX_WITH_LAST_SESSION };

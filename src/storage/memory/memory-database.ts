@@ -1,6 +1,7 @@
-import { SESSION_EVENT_RETENTION, type SessionEnd, type SessionEvent, type SessionRecord } from '../session/session.store';
-import type { UserRecord } from '../user/user.store';
-import type { Clock } from './clock';
+import type { SessionEnd } from '../../session/session-end-reason';
+import { SESSION_EVENT_RETENTION, type SessionEvent, type SessionRecord } from '../../session/session.model';
+import type { Clock } from '../../shared/clock';
+import type { UserRecord } from '../../user/user.model';
 
 const SWEEP_INTERVAL_MILLIS = 60_000;
 

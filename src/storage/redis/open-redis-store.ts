@@ -1,30 +1,24 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import type { Clock } from './clock';
-import { connectRedisClient, createRedisClient, type RedisClient } from './redis-client';
-import { warnAboutRedisDurability } from './redis-durability-check';
-import { createMemoryStore, createRedisStore, type Store } from './store';
+import type { RedisStoreConfig } from '../../config';
+import type { Clock } from '../../shared/clock';
+import type { OpenedStore } from '../open-store';
+import { warnAboutRedisDurability } from './durability-check';
+import { connectRedisClient, createRedisClient } from './redis-client';
+import { createRedisStore } from './redis-store';
 
 const INITIAL_CONNECT_TIMEOUT_MILLIS = 5000;
 const RESTART_DELAY_MILLIS = 100;
 
-export interface OpenedStore {
-  store: Store;
-  /** The Redis client under a Redis store (for operators' checks and tests); null in memory. */
-  redis: RedisClient | null;
-  close(): Promise<void>;
-}
-
-/** Opens the configured store; with Redis, starts even if it is down (readiness says so). */
-export async function openStore(config: Config, clock: Clock, logger: Logger): Promise<OpenedStore> {
-  if (config.store.kind === 'memory') {
-    logger.warn(
-      'no REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS: using the in-process store; sessions are lost on restart and not shared between processes',
-    );
-    const store = createMemoryStore({ clock });
-    return { store, redis: null, close: async () => store.close() };
-  }
-  const redis = createRedisClient(config.store);
+/**
+ * Connects to the configured Redis (standalone, Sentinel or Cluster) and builds the store on
+ * it. Starts even when Redis is down: requests get 503 and /readyz reports it until it is up.
+ */
+export async function openRedisStore(
+  storeConfig: RedisStoreConfig,
+  options: { keyPrefix: string; clock: Clock; logger: Logger },
+): Promise<OpenedStore> {
+  const { logger } = options;
+  const redis = createRedisClient(storeConfig);
   let reachable = true;
   redis.on('error', (error: Error) => {
     if (reachable) logger.warn({ err: { message: error.message } }, 'session store connection failed; retrying');
@@ -52,11 +46,11 @@ export async function openStore(config: Config, clock: Clock, logger: Logger): P
     logger.warn('session store not reachable at start; requests get 503 and /readyz reports it until it is');
     redis.once('ready', () => void warnAboutRedisDurability(redis, logger));
   } else {
-    logger.info({ store: config.store.kind }, 'session store connected');
+    logger.info({ store: storeConfig.kind }, 'session store connected');
     await warnAboutRedisDurability(redis, logger);
   }
   return {
-    store: createRedisStore({ redis, clock, keyPrefix: config.redisKeyPrefix }),
+    store: createRedisStore({ redis, clock: options.clock, keyPrefix: options.keyPrefix }),
     redis,
     close: async () => {
       closing = true;

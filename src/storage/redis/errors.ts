@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from './errors';
+import { StoreUnavailableError } from '../../shared/app-error';
 
 /**
  * Replies that mean "the store cannot serve this now" (loading after a restart, a replica

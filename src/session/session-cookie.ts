@@ -10,6 +10,11 @@ export interface PresentedToken {
   via: 'cookie' | 'header';
 }
 
+export interface SessionCookieSettings {
+  name: string;
+  secure: boolean;
+}
+
 /** `__Host-` makes browsers refuse the cookie unless Secure, Path=/ and host-only. */
 export function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-sid' : 'sid';
@@ -26,27 +31,29 @@ export function presentedToken(
   return token ? { token, via: 'cookie' } : null;
 }
 
-export function sessionCookie(name: string, token: string, expiresAt: Date, secure: boolean, now: Date): string {
+/** The Set-Cookie value that hands a browser its session token until `expiresAt`. */
+export function sessionCookieHeader(settings: SessionCookieSettings, token: string, expiresAt: Date, now: Date): string {
   return stringifySetCookie({
-    name,
+    name: settings.name,
     value: token,
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
-    secure,
+    secure: settings.secure,
     expires: expiresAt,
     maxAge: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
   });
 }
 
-export function clearedSessionCookie(name: string, secure: boolean): string {
+/** The Set-Cookie value that makes a browser forget its session token. */
+export function clearedSessionCookieHeader(settings: SessionCookieSettings): string {
   return stringifySetCookie({
-    name,
+    name: settings.name,
     value: '',
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
-    secure,
+    secure: settings.secure,
     expires: new Date(0),
     maxAge: 0,
   });

@@ -1,0 +1,98 @@
+import { SessionTransport, type ClientInfo, type SessionRecord, type Viewer } from './session.model';
+import type { PresentedToken } from './session-cookie';
+
+/** What the HTTP layer can do with the session cookie; the Caller decides when. */
+export interface SessionCookieWriter {
+  issue(token: string, expiresAt: Date): void;
+  /** Expires the cookie; with `clearSiteData`, also asks the browser to drop all cookies. */
+  clear(options?: { clearSiteData?: boolean }): void;
+}
+
+/** A signed-in result to hand to the client: the session, its user and its token. */
+export interface SignedIn {
+  user: Viewer['user'];
+  session: SessionRecord;
+  /** The bearer token; the Caller decides whether it goes in a cookie or the response body. */
+  token: string;
+}
+
+export interface CallerInit {
+  client: ClientInfo;
+  /** The token the request presented, if any. */
+  presented: PresentedToken | null;
+  /** Who the presented token proved the caller to be; null when none was presented or it was rejected. */
+  authenticated: Viewer | null;
+  /**
+   * Runs once, the first time the viewer is used: slides the session's idle expiry when that
+   * is due, and answers null when the session ended meanwhile. An operation that never uses
+   * its viewer (a login replacing the presented session) never runs it.
+   */
+  beforeFirstUse?: (viewer: Viewer) => Promise<Viewer | null>;
+  cookie: SessionCookieWriter;
+}
+
+/**
+ * One request's caller: who is asking, from where, with which token, and the one place
+ * that decides what the session cookie becomes. Services receive it and tell it what
+ * happened (a session started, a session ended); it keeps `viewer` and the cookie in step:
+ * - a COOKIE session started: the cookie is set; a HEADER session started by a browser
+ *   that presented a cookie: that cookie is expired;
+ * - the caller's own session ended (logout, revokeSession, an admin revoking their own
+ *   user's sessions): the caller is anonymous from then on, and a presented cookie is
+ *   expired;
+ * - a presented token was rejected: a presented cookie is expired.
+ */
+export class Caller {
+  readonly client: ClientInfo;
+  readonly presented: PresentedToken | null;
+  private viewerPromise: Promise<Viewer | null> | null = null;
+
+  constructor(private readonly init: CallerInit) {
+    this.client = init.client;
+    this.presented = init.presented;
+  }
+
+  /** Who is asking (null: anonymous). */
+  viewer(): Promise<Viewer | null> {
+    this.viewerPromise ??= this.firstUse();
+    return this.viewerPromise;
+  }
+
+  /** The viewer, for code that runs only behind `@auth`; anonymous callers never reach it. */
+  async signedInViewer(): Promise<Viewer> {
+    const viewer = await this.viewer();
+    if (!viewer) throw new Error('signedInViewer() called for an anonymous caller: the field lacks @auth');
+    return viewer;
+  }
+
+  /** signUp or login started a session: the rest of the operation acts as it. */
+  sessionStarted(signedIn: SignedIn): void {
+    if (signedIn.session.transport === SessionTransport.COOKIE) this.init.cookie.issue(signedIn.token, signedIn.session.absoluteExpiresAt);
+    else if (this.presented?.via === 'cookie') this.init.cookie.clear();
+    this.viewerPromise = Promise.resolve({ user: signedIn.user, session: signedIn.session });
+  }
+
+  /** One of the viewer's user's sessions ended; if it was this caller's own, the caller is signed out. */
+  async sessionEnded(sessionId: string, options: { clearSiteData?: boolean } = {}): Promise<void> {
+    const viewer = await this.viewer();
+    if (viewer?.session.id === sessionId) this.signedOut(options);
+  }
+
+  /** The caller's own session is over, or its token was rejected: anonymous from now on, cookie expired. */
+  signedOut(options: { clearSiteData?: boolean } = {}): void {
+    this.viewerPromise = Promise.resolve(null);
+    this.expirePresentedCookie(options);
+  }
+
+  private async firstUse(): Promise<Viewer | null> {
+    const { authenticated, beforeFirstUse } = this.init;
+    if (!authenticated || !beforeFirstUse) return authenticated;
+    const current = await beforeFirstUse(authenticated);
+    if (!current) this.expirePresentedCookie();
+    return current;
+  }
+
+  private expirePresentedCookie(options: { clearSiteData?: boolean } = {}): void {
+    if (this.presented?.via === 'cookie') this.init.cookie.clear(options);
+  }
+}

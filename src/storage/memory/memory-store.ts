@@ -1,0 +1,24 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { Clock } from '../../shared/clock';
+import { rateLimiterAttemptLimiter } from '../rate-limiter-attempt-limiter';
+import type { Store } from '../store';
+import { MemoryDatabase } from './memory-database';
+import { MemorySessionStore } from './memory-session-store';
+import { MemoryUserStore } from './memory-user-store';
+
+/** The in-process store: one process's Maps, lost on restart; the same contract as Redis. */
+export function createMemoryStore(options: { clock: Clock }): Store & { close(): void } {
+  const db = new MemoryDatabase(options.clock);
+  return {
+    kind: 'memory',
+    users: new MemoryUserStore(db),
+    sessions: new MemorySessionStore(db),
+    createAttemptLimiter: (limiter) =>
+      rateLimiterAttemptLimiter(
+        new RateLimiterMemory({ keyPrefix: limiter.name, points: limiter.points, duration: limiter.windowSeconds }),
+        (error) => error,
+      ),
+    checkHealth: async () => {},
+    close: () => db.close(),
+  };
+}

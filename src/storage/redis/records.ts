@@ -1,0 +1,85 @@
+import { SESSION_END_REASON_NAMES, SESSION_END_REASONS } from '../../session/session-end-reason';
+import { SessionTransport, type SessionEvent, type SessionRecord } from '../../session/session.model';
+import type { Role, UserRecord } from '../../user/user.model';
+
+/*
+ * How records are written in Redis. The layout is part of the stored data: a change here
+ * is a migration.
+ */
+
+/**
+ * A session is a compact JSON array (memory per session matters at millions of sessions);
+ * user and session ids live in the key, not the value. Positions are 1-based for the Lua
+ * scripts that read a field (secretHash at 1, lastSeenAt at 4).
+ */
+type EncodedSession = [
+  secretHash: string,
+  transport: 'C' | 'H',
+  createdAtMillis: number,
+  lastSeenAtMillis: number,
+  expiresAtMillis: number,
+  absoluteExpiresAtMillis: number,
+  ipAddress: string | null,
+  userAgent: string | null,
+];
+export const LAST_SEEN_LUA_POSITION = 4;
+
+export function encodeSessionRecord(session: SessionRecord): string {
+  const encoded: EncodedSession = [
+    session.secretHash,
+    session.transport === SessionTransport.COOKIE ? 'C' : 'H',
+    session.createdAt.getTime(),
+    session.lastSeenAt.getTime(),
+    session.expiresAt.getTime(),
+    session.absoluteExpiresAt.getTime(),
+    session.ipAddress,
+    session.userAgent,
+  ];
+  return JSON.stringify(encoded);
+}
+
+export function decodeSessionRecord(userId: string, sessionId: string, raw: string): SessionRecord {
+  const [secretHash, transport, createdAt, lastSeenAt, expiresAt, absoluteExpiresAt, ipAddress, userAgent] =
+    JSON.parse(raw) as EncodedSession;
+  return {
+    id: sessionId,
+    userId,
+    secretHash,
+    transport: transport === 'C' ? SessionTransport.COOKIE : SessionTransport.HEADER,
+    createdAt: new Date(createdAt),
+    lastSeenAt: new Date(lastSeenAt),
+    expiresAt: new Date(expiresAt),
+    absoluteExpiresAt: new Date(absoluteExpiresAt),
+    ipAddress,
+    userAgent,
+  };
+}
+
+interface EncodedUser {
+  id: string;
+  email: string;
+  displayName: string;
+  roles: Role[];
+  passwordHash: string;
+  createdAt: number;
+}
+
+export function encodeUserRecord(user: UserRecord): string {
+  const encoded: EncodedUser = { ...user, createdAt: user.createdAt.getTime() };
+  return JSON.stringify(encoded);
+}
+
+export function decodeUserRecord(raw: string): UserRecord {
+  const encoded = JSON.parse(raw) as EncodedUser;
+  return { ...encoded, createdAt: new Date(encoded.createdAt) };
+}
+
+const REASONS_BY_STORE_CODE = new Map(SESSION_END_REASON_NAMES.map((reason) => [SESSION_END_REASONS[reason].storeCode as string, reason]));
+
+/** Reads one member of a user's session events and its score (see SESSION_EVENTS in session.scripts.ts). */
+export function decodeSessionEvent(member: string, score: string): SessionEvent | null {
+  const [sessionId, code, actorId] = member.split('|');
+  const reason = REASONS_BY_STORE_CODE.get(code ?? '');
+  if (!sessionId || !reason) return null;
+  return { sessionId, reason, actorId: actorId || null, at: new Date(Number(score)) };
+}

@@ -1,0 +1,37 @@
+import { END_SESSIONS_EXCEPT, EXPIRE_INDEX_WITH_LAST_SESSION, SESSION_EVENTS } from './session.scripts';
+import type { LuaScript } from './script-runner';
+
+/** KEYS: user. ARGV: expected record, new record. Compare-and-set; returns 1, or 0 on a lost race, -1 for no user. */
+export const UPDATE_USER: LuaScript = {
+  name: 'sessionqlUpdateUser',
+  numberOfKeys: 1,
+  lua: `
+local current = redis.call('GET', KEYS[1])
+if not current then return -1 end
+if current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`,
+};
+
+/**
+ * KEYS: user, session index, session events. ARGV: expected record, new record, session to
+ * keep ('' for none), now ms, session key prefix, reason code, actor id ('' for the
+ * system), then the session event arguments. Compare-and-set of the user record, and in
+ * the same step the end (and its record) of every other session. Returns the number of
+ * sessions ended, or -2 on a lost race, -1 for no user.
+ */
+export const REPLACE_PASSWORD: LuaScript = {
+  name: 'sessionqlReplacePassword',
+  numberOfKeys: 3,
+  lua: `${SESSION_EVENTS}${END_SESSIONS_EXCEPT}${EXPIRE_INDEX_WITH_LAST_SESSION}
+local current = redis.call('GET', KEYS[1])
+if not current then return -1 end
+if current ~= ARGV[1] then return -2 end
+redis.call('SET', KEYS[1], ARGV[2])
+local ended = end_sessions_except(KEYS[2], ARGV[5], ARGV[3], ARGV[4], KEYS[3], ARGV[6], ARGV[7])
+expire_index_with_last_session(KEYS[2])
+finish_session_events(KEYS[3], ARGV[8], ARGV[9], ARGV[10])
+return #ended
+`,
+};

@@ -1,0 +1,56 @@
+import type { SessionEnd } from '../session/session-end-reason';
+import type { SessionEvent, SessionRecord } from '../session/session.model';
+import type { UserRecord } from '../user/user.model';
+
+export interface SessionWithUser {
+  session: SessionRecord | null;
+  user: UserRecord | null;
+}
+
+/** Conditions on ending one session. */
+export interface RevokeSessionOptions {
+  /**
+   * End it only if its stored secret hash is this one: a token presented at login is
+   * ended by what it proves, without being authenticated first.
+   */
+  secretHash?: string;
+}
+
+/**
+ * Where sessions live, with a per-user index kept exactly in step with them: every
+ * method that changes both does so atomically. "Now" comes from the clock the store was
+ * made with (injectable in tests), never from the store server's own.
+ *
+ * Every session end is recorded once in the user's session events, in the same atomic
+ * step as the end itself: revocations with the SessionEnd given, evictions over the cap
+ * and expiries (when the store prunes an expired session) as the system's.
+ */
+export interface SessionStore {
+  /**
+   * Stores a new session and indexes it. When the user then has more than
+   * `maxSessionsPerUser` live sessions, the least recently used ones end in the same
+   * atomic step; their ids are returned.
+   */
+  createSession(session: SessionRecord, maxSessionsPerUser: number): Promise<string[]>;
+  /**
+   * The session (null once expired by the store's clock, or gone) and its user's record,
+   * in one round trip: the hot path of every authenticated request.
+   */
+  findSessionWithUser(userId: string, sessionId: string): Promise<SessionWithUser>;
+  /**
+   * Stores a new lastSeenAt/expiresAt for a session that still exists; never brings back
+   * one that ended meanwhile. Returns false when the session is gone.
+   */
+  touchSession(session: SessionRecord): Promise<boolean>;
+  /** The user's live sessions, in no particular order, in one round trip; prunes expired ones. */
+  listSessions(userId: string): Promise<SessionRecord[]>;
+  /** Ends one session of this user. False when the user has no such live session (or it fails `options`). */
+  revokeSession(userId: string, sessionId: string, end: SessionEnd, options?: RevokeSessionOptions): Promise<boolean>;
+  /** Ends all the user's sessions but `exceptSessionId`; returns how many ended. */
+  revokeUserSessions(userId: string, end: SessionEnd, exceptSessionId?: string): Promise<number>;
+  /**
+   * The user's session events, newest first: at most `limit` (and at most
+   * SESSION_EVENT_RETENTION.maxEventsPerUser), none older than the retention.
+   */
+  listSessionEvents(userId: string, limit: number): Promise<SessionEvent[]>;
+}

@@ -1,0 +1,34 @@
+import type { SessionEnd } from '../session/session-end-reason';
+import type { UserRecord } from '../user/user.model';
+
+export type CreateUserResult = 'created' | 'email_taken';
+
+/** A new password, and the sessions that end with the old one. */
+export interface PasswordReplacement {
+  passwordHash: string;
+  /** Recorded for every session the change ends. */
+  end: SessionEnd;
+  /** The one session that stays signed in (the caller's, for changePassword); none by default. */
+  keepSessionId?: string;
+}
+
+/**
+ * Where users live. Operations that change a user and their sessions together are methods
+ * of their own here, atomic in every store.
+ */
+export interface UserStore {
+  /** Creates the user unless another one has the same normalized email (atomic under concurrency). */
+  createUser(user: UserRecord): Promise<CreateUserResult>;
+  findUserById(userId: string): Promise<UserRecord | null>;
+  findUserByEmail(email: string): Promise<UserRecord | null>;
+  /**
+   * Applies `change` to the user's current record and stores the result, retrying if the
+   * record changed meanwhile. Returns the stored record, or null when there is no such user.
+   */
+  updateUser(userId: string, change: (user: UserRecord) => UserRecord): Promise<UserRecord | null>;
+  /**
+   * Replaces the password hash and, in the same atomic step, ends every session of the
+   * user but `keepSessionId`. Returns how many sessions ended, or null for no such user.
+   */
+  replacePassword(userId: string, replacement: PasswordReplacement): Promise<number | null>;
+}
