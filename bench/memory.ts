@@ -61,17 +61,17 @@ async function main(): Promise<void> {
   try {
     if (!(await connectRedisClient(redis, 5000))) throw new Error('could not connect to the benchmark Redis');
     const store = createRedisStore({ redis, clock: systemClock });
-    const sessions = new SessionService(
-      store.sessions,
-      {
+    const sessions = new SessionService({
+      store: store.sessions,
+      settings: {
         secrets: ['memory-benchmark-secret-0123456789abcdef'],
         idleTtlSeconds: 7 * 86_400,
         absoluteTtlSeconds: 30 * 86_400,
         maxSessionsPerUser: 50,
       },
-      systemClock,
-      pino({ level: 'silent' }),
-    );
+      clock: systemClock,
+      logger: pino({ level: 'silent' }),
+    });
     // A real bcrypt hash, as long as any cost makes it; hashing 10k passwords at cost 12 would take minutes.
     const passwordHash = await new PasswordHasher(4).hash('memory benchmark password');
     const admin = redisServer.admin;

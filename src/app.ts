@@ -64,9 +64,9 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     maxConcurrentHashes: defaultMaxConcurrentHashes(config.runtime.workers),
     metrics,
   });
-  const sessions = new SessionService(
-    store.sessions,
-    {
+  const sessions = new SessionService({
+    store: store.sessions,
+    settings: {
       secrets: config.session.secrets,
       idleTtlSeconds: config.session.idleTtlSeconds,
       absoluteTtlSeconds: config.session.absoluteTtlSeconds,
@@ -75,7 +75,7 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     clock,
     logger,
     metrics,
-  );
+  });
   const users = new UserService(store.users, logger);
   const throttle = new LoginThrottle(store, config.throttling);
   const auth = new AuthService({ users: store.users, sessions, hasher, throttle, clock, logger, metrics });

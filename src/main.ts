@@ -6,16 +6,10 @@ import { runCli } from './cli';
 import { ConfigError, loadConfig, type Config } from './config';
 import { systemClock } from './shared/clock';
 import { createLogger } from './shared/logger';
-import { stopOnTerminationSignal } from './shared/termination';
+import { SHUTDOWN_CLOSE_MARGIN_MILLIS, stopOnTerminationSignal } from './shared/termination';
 import { openStore } from './storage/open-store';
 import { UserService } from './user/user.service';
 import { superviseWorkers } from './workers';
-
-/**
- * Beyond SHUTDOWN_GRACE_PERIOD (when in-flight requests are cut off): time to close the
- * store. A shutdown still going on after both exits with 1.
- */
-const SHUTDOWN_CLOSE_MARGIN_MILLIS = 5000;
 
 /**
  * The only file that reads the environment and listens, and with workers.ts the only one

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import { stopOnTerminationSignal } from './shared/termination';
+import { SHUTDOWN_CLOSE_MARGIN_MILLIS, stopOnTerminationSignal } from './shared/termination';
 
 export interface WorkerSupervisorOptions {
   /** How many worker processes to keep running (WEB_CONCURRENCY). */
@@ -15,8 +15,6 @@ export interface WorkerSupervisorOptions {
 /** A worker that dies sooner than this after its start counts towards the restart backoff. */
 const QUICK_EXIT_MILLIS = 5000;
 const MAX_RESTART_DELAY_MILLIS = 10_000;
-/** Beyond the workers' grace period: time for them to close Redis and exit. */
-const STOP_MARGIN_MILLIS = 5000;
 
 /**
  * The primary process of WEB_CONCURRENCY > 1. It serves nothing and holds no sessions: it
@@ -59,7 +57,8 @@ export function superviseWorkers(options: WorkerSupervisorOptions): void {
   });
 
   stopOnTerminationSignal({
-    deadlineMillis: options.shutdownGraceMillis + STOP_MARGIN_MILLIS,
+    // After each worker's own deadline (grace period + close margin), so that a worker is killed only once it gave up itself.
+    deadlineMillis: options.shutdownGraceMillis + 2 * SHUTDOWN_CLOSE_MARGIN_MILLIS,
     logger,
     stop: (signal) => {
       stopping = true;

@@ -39,15 +39,29 @@ export function touchIntervalSeconds(idleTtlSeconds: number): number {
   return Math.min(MAX_TOUCH_INTERVAL_SECONDS, idleTtlSeconds / 10);
 }
 
+export interface SessionServiceDependencies {
+  store: SessionStore;
+  settings: SessionSettings;
+  clock: Clock;
+  logger: Logger;
+  metrics?: SessionMetrics;
+}
+
 /** Sessions: starting them, turning tokens into viewers, listing and ending them. */
 export class SessionService {
-  constructor(
-    private readonly store: SessionStore,
-    private readonly settings: SessionSettings,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly metrics: SessionMetrics = noMetrics,
-  ) {}
+  private readonly store: SessionStore;
+  private readonly settings: SessionSettings;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly metrics: SessionMetrics;
+
+  constructor(dependencies: SessionServiceDependencies) {
+    this.store = dependencies.store;
+    this.settings = dependencies.settings;
+    this.clock = dependencies.clock;
+    this.logger = dependencies.logger;
+    this.metrics = dependencies.metrics ?? noMetrics;
+  }
 
   /** Starts a new session with a new token (never one presented before). */
   async startSession(userId: string, options: { transport: SessionTransport; client: ClientInfo }): Promise<StartedSession> {

@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 
 /**
+ * Beyond SHUTDOWN_GRACE_PERIOD (when in-flight requests are cut off): time to close the
+ * store. A shutdown still going on after both exits with 1.
+ */
+export const SHUTDOWN_CLOSE_MARGIN_MILLIS = 5000;
+
+/**
  * Runs `stop` once, on the first SIGTERM or SIGINT (later ones while stopping change
  * nothing), and exits with 1 if the process is still running `deadlineMillis` after that:
  * a stop that hangs must not keep a container from being replaced. Only main.ts and

@@ -79,7 +79,7 @@ describe('unexpected errors', () => {
       ...memory,
       users: { ...memory.users, findUserByEmail: async () => Promise.reject(new Error('disk on fire at /var/lib/secret-path')) },
     };
-    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRETS: TEST_SECRET, BCRYPT_COST: '4' });
+    const config = loadConfig({ NODE_ENV: 'development', SESSION_SECRETS: TEST_SECRET, BCRYPT_COST: '4' });
     const app = await createApp(config, { store: broken, logger });
     await new Promise<void>((resolve) => app.httpServer.listen(0, '127.0.0.1', resolve));
     try {

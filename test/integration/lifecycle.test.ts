@@ -8,8 +8,14 @@ import {
   RevokeSessionDocument,
   SignUpDocument,
 } from '../generated/graphql';
-import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type StoreKind, type TestClient, type TestServer } from '../support/harness';
+import type { ManualClock } from '../../src/shared/clock';
+import { newTokenSecret, signSessionToken } from '../../src/session/session-token';
+import { errorCodes, PASSWORD, startTestServer, TEST_SECRET, uniqueEmail, type StoreKind, type TestClient, type TestServer } from '../support/harness';
+import { metricValue } from '../support/metrics';
 import { useRedisCluster } from '../support/redis-processes';
+import { headerLogin } from '../support/flows';
+
+const STORE_OPERATIONS = 'sessionql_store_operation_duration_seconds_count';
 
 // A real 3-master Redis Cluster for this file's 'cluster' run: no CROSSSLOT anywhere.
 const cluster = useRedisCluster();
@@ -29,14 +35,6 @@ describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over
     const response = await client.request(SignUpDocument, { input: { email, password: PASSWORD } });
     expect(response.errors).toBeUndefined();
     return { client, userId: response.data!.signUp.user.id, sessionId: response.data!.signUp.session.id, email };
-  }
-
-  async function headerLogin(email: string, password = PASSWORD): Promise<{ client: TestClient; token: string; sessionId: string }> {
-    const client = server.client({ cookies: false });
-    const response = await client.request(LoginDocument, { input: { email, password, transport: 'HEADER' } });
-    expect(response.errors).toBeUndefined();
-    client.bearerToken = response.data!.login.token!;
-    return { client, token: response.data!.login.token!, sessionId: response.data!.login.session.id };
   }
 
   describe('signUp', () => {
@@ -139,6 +137,31 @@ describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over
       expect(sessions.data!.mySessions.map((session) => session.id)).toEqual([again.data!.login.session.id]);
     });
 
+    it('ends a presented session by what its token proves, without using it: no idle-expiry write for it', async () => {
+      const { client, email, userId, sessionId } = await signedUpBrowser();
+      (server.clock as ManualClock).advanceBySeconds(120); // the presented session's idle expiry is due to slide
+      const touchesBefore = await metricValue(server, STORE_OPERATIONS, { operation: 'sessions.touchSession', outcome: 'ok' });
+
+      expect((await client.request(LoginDocument, { input: { email, password: PASSWORD } })).errors).toBeUndefined();
+
+      expect(await metricValue(server, STORE_OPERATIONS, { operation: 'sessions.touchSession', outcome: 'ok' })).toBe(touchesBefore);
+      const ended = await server.store.sessions.listSessionEvents(userId, 10);
+      expect(ended.map((event) => [event.sessionId, event.reason])).toEqual([[sessionId, 'replaced_by_login']]);
+    });
+
+    it('leaves alone the session a forged token names: only the real secret ends it', async () => {
+      const victim = await signedUpBrowser();
+      const attacker = await signedUpBrowser();
+      // Signed with the server's key but holding another secret: as a leaked signing key or an old token would.
+      const forged = signSessionToken({ userId: victim.userId, sessionId: victim.sessionId, secret: newTokenSecret() }, TEST_SECRET);
+
+      const login = await server.client({ cookies: false }).request(LoginDocument, { input: { email: attacker.email, password: PASSWORD } }, { cookie: `sid=${forged}` });
+
+      expect(login.errors).toBeUndefined();
+      expect((await victim.client.request(MeDocument)).data!.me!.id).toBe(victim.userId);
+      expect(await server.store.sessions.listSessionEvents(victim.userId, 10)).toEqual([]);
+    });
+
     it('with transport HEADER returns the token once, sets no cookie, and the bearer header then works', async () => {
       const { email, userId } = await signedUpBrowser();
       const client = server.client({ cookies: false });
@@ -156,7 +179,7 @@ describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over
     it('prefers the bearer header over the cookie when both are sent', async () => {
       const browser = await signedUpBrowser();
       const other = await signedUpBrowser();
-      const mobile = await headerLogin(other.email);
+      const mobile = await headerLogin(server, other.email);
       const me = await browser.client.request(MeDocument, undefined, { authorization: `Bearer ${mobile.token}` });
       expect(me.data!.me!.id).toBe(other.userId);
     });
@@ -168,7 +191,7 @@ describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over
       ['a truncated token', 'TRUNCATE'],
     ])('treats %s as anonymous: public fields answer, no error, no 500', async (_label, kind) => {
       const { email } = await signedUpBrowser();
-      const { token } = await headerLogin(email);
+      const { token } = await headerLogin(server, email);
       const presented =
         kind === 'FORGE' ? `${token.slice(0, -10)}${token.at(-10) === 'A' ? 'B' : 'A'}${token.slice(-9)}` : kind === 'TRUNCATE' ? token.slice(0, 40) : kind;
       const response = await server.client({ cookies: false }).request(MeDocument, undefined, { authorization: `Bearer ${presented}` });
@@ -179,7 +202,7 @@ describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over
 
     it('ignores a token in the URL, the variables or the extensions', async () => {
       const { email } = await signedUpBrowser();
-      const { token } = await headerLogin(email);
+      const { token } = await headerLogin(server, email);
       const anonymous = server.client({ cookies: false });
       const inBody = await anonymous.post({ query: '{ me { id } }', variables: { token }, extensions: { token, authorization: `Bearer ${token}` } });
       expect(inBody.data).toEqual({ me: null });
@@ -223,7 +246,7 @@ describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over
 
     it('ends a bearer session without touching cookies', async () => {
       const { email } = await signedUpBrowser();
-      const mobile = await headerLogin(email);
+      const mobile = await headerLogin(server, email);
       const response = await mobile.client.request(LogoutDocument);
       expect(response.data!.logout).toBe(true);
       expect(response.setCookies).toEqual([]);
@@ -235,7 +258,7 @@ describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over
     it('lists live sessions newest first with the current flag, client details and timestamps', async () => {
       const { client, email, sessionId } = await signedUpBrowser();
       server.clock instanceof Object && 'advanceBySeconds' in server.clock && (server.clock as { advanceBySeconds(s: number): void }).advanceBySeconds(1);
-      const mobile = await headerLogin(email);
+      const mobile = await headerLogin(server, email);
       const response = await client.request(MySessionsDocument, undefined, { 'user-agent': 'LifecycleTest/1.0' });
       const sessions = response.data!.mySessions;
       expect(sessions.map((session) => session.id)).toEqual([mobile.sessionId, sessionId]);
@@ -252,7 +275,7 @@ describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over
 
     it('revokes one of my sessions, and answers false for ids that are not mine', async () => {
       const { client, email } = await signedUpBrowser();
-      const mobile = await headerLogin(email);
+      const mobile = await headerLogin(server, email);
       const stranger = await signedUpBrowser();
 
       expect((await client.request(RevokeSessionDocument, { id: stranger.sessionId })).data!.revokeSession).toBe(false);
@@ -275,7 +298,7 @@ describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over
 
     it('revokeOtherSessions ends all my other sessions and keeps this one', async () => {
       const { client, email } = await signedUpBrowser();
-      const others = [await headerLogin(email), await headerLogin(email), await headerLogin(email)];
+      const others = [await headerLogin(server, email), await headerLogin(server, email), await headerLogin(server, email)];
       const response = await client.request(RevokeOtherSessionsDocument);
       expect(response.data!.revokeOtherSessions).toBe(3);
       for (const other of others) expect((await other.client.request(MeDocument)).data!.me).toBeNull();
@@ -287,7 +310,7 @@ describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over
   describe('changePassword', () => {
     it('verifies the current password, ends every other session and keeps this one', async () => {
       const { client, email } = await signedUpBrowser();
-      const other = await headerLogin(email);
+      const other = await headerLogin(server, email);
       const newPassword = 'a brand new password';
 
       const wrong = await client.request(ChangePasswordDocument, { input: { currentPassword: 'not my password', newPassword } });

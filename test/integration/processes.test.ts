@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import { ChangePasswordDocument, LoginDocument, LogoutDocument, MeDocument, RevokeSessionDocument, SignUpDocument } from '../generated/graphql';
+import { ChangePasswordDocument, LogoutDocument, MeDocument, RevokeSessionDocument, SignUpDocument } from '../generated/graphql';
 import { PASSWORD, TestClient, uniqueEmail } from '../support/harness';
 import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from '../support/redis';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
+import { headerLogin } from '../support/flows';
 
 /*
  * Real server processes (node src/main.ts) on the run's Redis, each test under its own key
@@ -31,14 +32,6 @@ describe('several server processes on one Redis', () => {
 
   function bearer(server: ServerProcess, token: string): TestClient {
     return new TestClient(server.graphqlUrl, { cookies: false, bearerToken: token });
-  }
-
-  async function headerLogin(server: ServerProcess, email: string, password = PASSWORD): Promise<{ token: string; sessionId: string }> {
-    const response = await new TestClient(server.graphqlUrl, { cookies: false }).request(LoginDocument, {
-      input: { email, password, transport: 'HEADER' },
-    });
-    expect(response.errors).toBeUndefined();
-    return { token: response.data!.login.token!, sessionId: response.data!.login.session.id };
   }
 
   it('share every login, and refuse a session ended on another process at the very next request', async () => {

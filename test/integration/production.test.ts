@@ -1,32 +1,50 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Redis } from 'ioredis';
 import { MeDocument, SignUpDocument } from '../generated/graphql';
-import { errorCodes, PASSWORD, startTestServer, TEST_SECRET, uniqueEmail, type TestServer } from '../support/harness';
+import { errorCodes, PASSWORD, TEST_SECRET, TestClient, uniqueEmail } from '../support/harness';
+import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from '../support/redis';
+import { startServerProcess, type ServerProcess } from '../support/server-process';
 
-const PRODUCTION = { NODE_ENV: 'production', BCRYPT_COST: '10' };
-
+/** The server as users run it in production: its own process, NODE_ENV=production, on Redis. */
 describe('production mode (NODE_ENV=production)', () => {
-  let server: TestServer;
+  const keyPrefix = uniqueKeyPrefix('production');
+  const started: ServerProcess[] = [];
+  let server: ServerProcess;
+  let redis: Redis;
+
+  async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
+    const serverProcess = await startServerProcess({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: keyPrefix, ...env });
+    started.push(serverProcess);
+    return serverProcess;
+  }
 
   beforeAll(async () => {
-    server = await startTestServer({ store: 'memory', env: PRODUCTION });
+    redis = await connectTestRedis();
+    server = await start();
   });
   afterAll(async () => {
-    await server.close();
+    await Promise.all(started.map((serverProcess) => serverProcess.stop()));
+    await deleteKeysWithPrefix(redis, keyPrefix);
+    redis.disconnect();
   });
 
+  function client(): TestClient {
+    return new TestClient(server.graphqlUrl);
+  }
+
   it('refuses introspection', async () => {
-    const response = await server.client().post({ query: '{ __schema { types { name } } }' });
+    const response = await client().post({ query: '{ __schema { types { name } } }' });
     expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(response.body).not.toContain('"Query"');
   });
 
   it('suggests no field names in errors', async () => {
-    const response = await server.client().post({ query: '{ mee { id } }' });
+    const response = await client().post({ query: '{ mee { id } }' });
     expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(response.body).not.toMatch(/Did you mean/i);
-    const typo = await server.client().post({ query: 'mutation { logou }' });
+    const typo = await client().post({ query: 'mutation { logou }' });
     expect(typo.body).not.toMatch(/Did you mean|logout/i);
   });
 
@@ -37,12 +55,12 @@ describe('production mode (NODE_ENV=production)', () => {
   });
 
   it('uses the secure cookie: __Host-sid, Secure', async () => {
-    const response = await server.client().request(SignUpDocument, { input: { email: uniqueEmail('prod'), password: PASSWORD } });
+    const response = await client().request(SignUpDocument, { input: { email: uniqueEmail('prod'), password: PASSWORD } });
     expect(response.setCookies[0]).toMatch(/^__Host-sid=v1\.[^;]+;.*; Secure/);
   });
 
   it('sends security headers suited to a JSON API', async () => {
-    const response = await server.client().request(MeDocument);
+    const response = await client().request(MeDocument);
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('strict-transport-security')).toMatch(/max-age=/);
@@ -51,7 +69,7 @@ describe('production mode (NODE_ENV=production)', () => {
   });
 
   it('serves GraphiQL with GRAPHIQL=true, under a policy that allows only its own scripts', async () => {
-    const withGraphiql = await startTestServer({ store: 'memory', env: { ...PRODUCTION, GRAPHIQL: 'true' } });
+    const withGraphiql = await start({ GRAPHIQL: 'true' });
     try {
       const page = await fetch(withGraphiql.graphqlUrl, { headers: { accept: 'text/html' } });
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
@@ -60,7 +78,7 @@ describe('production mode (NODE_ENV=production)', () => {
       expect(policy).not.toContain('unsafe-inline\' \'sha');
       expect(policy).toContain("connect-src 'self'");
     } finally {
-      await withGraphiql.close();
+      await withGraphiql.stop();
     }
   });
 });

@@ -4,16 +4,15 @@ import { loadConfig } from '../../src/config';
 import { ManualClock } from '../../src/shared/clock';
 import { openStore } from '../../src/storage/open-store';
 import {
-  ChangePasswordDocument,
   LoginDocument,
   LogoutDocument,
   MeDocument,
-  MySessionsDocument,
-  RevokeSessionDocument,
   SignUpDocument,
 } from '../generated/graphql';
 import { errorCodes, PASSWORD, startTestServer, TEST_SECRET, uniqueEmail, type TestClient, type TestServer } from '../support/harness';
+import { expectDurabilityScenarioIntact, prepareDurabilityScenario } from '../support/durability-scenario';
 import { startRedisProcess, type RedisProcess } from '../support/redis-processes';
+import { headerLogin } from '../support/flows';
 
 /** Generous: the point is "answers at once, does not queue until Redis is back". */
 const MAX_UNAVAILABLE_ANSWER_MILLIS = 3000;
@@ -37,14 +36,6 @@ describe('when the Redis under the server crashes, stalls and comes back', () =>
     await server?.close();
     await redis?.remove();
   });
-
-  async function headerLogin(email: string, password: string): Promise<{ client: TestClient; sessionId: string }> {
-    const client = server.client({ cookies: false });
-    const response = await client.request(LoginDocument, { input: { email, password, transport: 'HEADER' } });
-    expect(response.errors).toBeUndefined();
-    client.bearerToken = response.data!.login.token!;
-    return { client, sessionId: response.data!.login.session.id };
-  }
 
   async function readiness(): Promise<number> {
     return (await fetch(`${server.url}/readyz`)).status;
@@ -70,27 +61,13 @@ describe('when the Redis under the server crashes, stalls and comes back', () =>
   }
 
   it('keeps every login, logout, revocation and password change across a crash and an AOF restart, without restarting the server', async () => {
-    const email = uniqueEmail('durable');
-    const browser = server.client();
-    const signUp = await browser.request(SignUpDocument, { input: { email, password: PASSWORD } });
-    const browserSessionId = signUp.data!.signUp.session.id;
-    const userId = signUp.data!.signUp.user.id;
-    const endedByPasswordChange = await headerLogin(email, PASSWORD);
-    const newPassword = 'a password set before the crash';
-    expect((await browser.request(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword } })).errors).toBeUndefined();
-    const live = await headerLogin(email, newPassword);
-    const revoked = await headerLogin(email, newPassword);
-    const loggedOut = await headerLogin(email, newPassword);
-    clock.advanceBySeconds(1);
-    expect((await browser.request(RevokeSessionDocument, { id: revoked.sessionId })).data!.revokeSession).toBe(true);
-    clock.advanceBySeconds(1);
-    expect((await loggedOut.client.request(LogoutDocument)).data!.logout).toBe(true);
+    const scenario = await prepareDurabilityScenario(server, clock, 'crash');
 
     await redis.crash();
 
-    await expectUnavailable(browser);
-    await expectUnavailable(live.client);
-    const login = await server.client().request(LoginDocument, { input: { email, password: newPassword } });
+    await expectUnavailable(scenario.browser.client);
+    await expectUnavailable(scenario.live.client);
+    const login = await server.client().request(LoginDocument, { input: { email: scenario.browser.email, password: scenario.newPassword } });
     expect(login.status).toBe(503);
     expect(errorCodes(login)).toEqual(['SERVICE_UNAVAILABLE']);
     expect(await readiness()).toBe(503);
@@ -99,25 +76,9 @@ describe('when the Redis under the server crashes, stalls and comes back', () =>
     await redis.start();
     await waitUntilReady();
 
-    // The same sessions work again; none that ended came back.
-    expect((await browser.request(MeDocument)).data!.me!.id).toBe(userId);
-    expect((await live.client.request(MeDocument)).data!.me!.id).toBe(userId);
-    for (const ended of [endedByPasswordChange, revoked, loggedOut]) {
-      const response = await ended.client.request(MeDocument);
-      expect(response.status).toBe(200);
-      expect(response.data!.me).toBeNull();
-    }
-    const sessions = (await browser.request(MySessionsDocument)).data!.mySessions.map((session) => session.id);
-    expect(sessions.sort()).toEqual([browserSessionId, live.sessionId].sort());
-    expect(errorCodes(await server.client().request(LoginDocument, { input: { email, password: PASSWORD } }))).toEqual(['UNAUTHENTICATED']);
-    expect((await server.client().request(LoginDocument, { input: { email, password: newPassword } })).errors).toBeUndefined();
-    // The audit trail is as durable as the ends it records.
-    const events = await server.store.sessions.listSessionEvents(userId, 10);
-    expect(events.map((event) => [event.sessionId, event.reason])).toEqual([
-      [loggedOut.sessionId, 'logout'],
-      [revoked.sessionId, 'revoked_by_user'],
-      [endedByPasswordChange.sessionId, 'password_change'],
-    ]);
+    // The same sessions work again; none that ended came back; the audit trail is as durable as the ends it records.
+    await expectDurabilityScenarioIntact(server, scenario);
+    expect((await server.client().request(LoginDocument, { input: { email: scenario.browser.email, password: scenario.newPassword } })).errors).toBeUndefined();
   });
 
   it('answers 503 within the command timeout while Redis stalls, and carries on when it resumes', async () => {
@@ -142,7 +103,7 @@ describe('when the Redis under the server crashes, stalls and comes back', () =>
     const browser = server.client();
     const signUp = await browser.request(SignUpDocument, { input: { email, password: PASSWORD } });
     const userId = signUp.data!.signUp.user.id;
-    const mobile = await headerLogin(email, PASSWORD);
+    const mobile = await headerLogin(server, email, PASSWORD);
     const browserToken = await browser.sessionCookieValue();
     const admin = await redis.connect();
     try {
@@ -188,7 +149,7 @@ describe('the store durability warning at start', () => {
     processes.push(redis);
     const lines: Array<{ level: number; msg: string; [field: string]: unknown }> = [];
     const logger: Logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
-    const appConfig = loadConfig({ NODE_ENV: 'test', SESSION_SECRETS: TEST_SECRET, REDIS_URL: redis.url });
+    const appConfig = loadConfig({ NODE_ENV: 'development', SESSION_SECRETS: TEST_SECRET, REDIS_URL: redis.url });
     const opened = await openStore(appConfig, new ManualClock(), logger);
     await opened.store.checkHealth();
     return { lines, close: opened.close };

@@ -1,9 +1,6 @@
 import type { Redis } from 'ioredis';
 import { ManualClock } from '../../src/shared/clock';
 import {
-  ChangePasswordDocument,
-  LoginDocument,
-  LogoutDocument,
   MeDocument,
   MySessionsDocument,
   RevokeSessionDocument,
@@ -11,6 +8,8 @@ import {
 } from '../generated/graphql';
 import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type TestClient, type TestServer } from '../support/harness';
 import { startRedisProcess, type RedisProcess } from '../support/redis-processes';
+import { expectDurabilityScenarioIntact, prepareDurabilityScenario } from '../support/durability-scenario';
+import { headerLogin } from '../support/flows';
 
 const MASTER_NAME = 'sessionql';
 const FAILOVER_TIMEOUT_MILLIS = 30_000;
@@ -99,56 +98,21 @@ describe('on Redis Sentinel, through a failover', () => {
     }
   }
 
-  async function headerLogin(email: string, password: string): Promise<{ client: TestClient; sessionId: string }> {
-    const client = server.client({ cookies: false });
-    const response = await client.request(LoginDocument, { input: { email, password, transport: 'HEADER' } });
-    expect(response.errors).toBeUndefined();
-    client.bearerToken = response.data!.login.token!;
-    return { client, sessionId: response.data!.login.session.id };
-  }
-
   it('answers SERVICE_UNAVAILABLE (never anonymous) while the master fails over, then carries on with every acknowledged write', async () => {
-    const email = uniqueEmail('sentinel');
-    const browser = server.client();
-    const signUp = await browser.request(SignUpDocument, { input: { email, password: PASSWORD } });
-    expect(signUp.errors).toBeUndefined();
-    const userId = signUp.data!.signUp.user.id;
-    const browserSessionId = signUp.data!.signUp.session.id;
-    const endedByPasswordChange = await headerLogin(email, PASSWORD);
-    const newPassword = 'a password set before the failover';
-    expect((await browser.request(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword } })).errors).toBeUndefined();
-    const live = await headerLogin(email, newPassword);
-    const revoked = await headerLogin(email, newPassword);
-    const loggedOut = await headerLogin(email, newPassword);
-    clock.advanceBySeconds(1);
-    expect((await browser.request(RevokeSessionDocument, { id: revoked.sessionId })).data!.revokeSession).toBe(true);
-    clock.advanceBySeconds(1);
-    expect((await loggedOut.client.request(LogoutDocument)).data!.logout).toBe(true);
+    const scenario = await prepareDurabilityScenario(server, clock, 'failover');
     await waitForReplicaToCatchUp(master, replica);
 
     await master.crash();
 
-    expect(await unavailableUntilSignedIn(live.client, userId)).toBeGreaterThan(0);
+    expect(await unavailableUntilSignedIn(scenario.live.client, scenario.browser.userId)).toBeGreaterThan(0);
     expect(await promotedMasterPort()).toBe(replica.port);
 
     // Every write acknowledged before the failover is there; nothing that ended came back.
-    expect((await browser.request(MeDocument)).data!.me!.id).toBe(userId);
-    for (const ended of [endedByPasswordChange, revoked, loggedOut]) {
-      expect((await ended.client.request(MeDocument)).data!.me).toBeNull();
-    }
-    const listed = (await browser.request(MySessionsDocument)).data!.mySessions.map((session) => session.id);
-    expect(listed.sort()).toEqual([browserSessionId, live.sessionId].sort());
-    expect(errorCodes(await server.client().request(LoginDocument, { input: { email, password: PASSWORD } }))).toEqual(['UNAUTHENTICATED']);
-    const events = await server.store.sessions.listSessionEvents(userId, 10);
-    expect(events.map((event) => [event.sessionId, event.reason])).toEqual([
-      [loggedOut.sessionId, 'logout'],
-      [revoked.sessionId, 'revoked_by_user'],
-      [endedByPasswordChange.sessionId, 'password_change'],
-    ]);
+    await expectDurabilityScenarioIntact(server, scenario);
 
     // And the new master takes writes: a new login, and its revocation.
-    const afterwards = await headerLogin(email, newPassword);
-    expect((await browser.request(RevokeSessionDocument, { id: afterwards.sessionId })).data!.revokeSession).toBe(true);
+    const afterwards = await headerLogin(server, scenario.browser.email, scenario.newPassword);
+    expect((await scenario.browser.client.request(RevokeSessionDocument, { id: afterwards.sessionId })).data!.revokeSession).toBe(true);
     expect((await afterwards.client.request(MeDocument)).data!.me).toBeNull();
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   }, FAILOVER_TIMEOUT_MILLIS + 20_000);
@@ -193,7 +157,7 @@ describe('on Redis Sentinel, through a failover', () => {
     const email = uniqueEmail('stall');
     const signUp = await server.client().request(SignUpDocument, { input: { email, password: PASSWORD } });
     const userId = signUp.data!.signUp.user.id;
-    const mobile = await headerLogin(email, PASSWORD);
+    const mobile = await headerLogin(server, email, PASSWORD);
     await waitForReplicaToCatchUp(replica, master);
 
     replica.pause();
@@ -201,7 +165,7 @@ describe('on Redis Sentinel, through a failover', () => {
       // A stalled master keeps its connections open: each request waits out the command timeout.
       expect(await unavailableUntilSignedIn(mobile.client, userId)).toBeGreaterThan(0);
       expect(await promotedMasterPort()).toBe(master.port);
-      const again = await headerLogin(email, PASSWORD);
+      const again = await headerLogin(server, email, PASSWORD);
       expect((await again.client.request(MySessionsDocument)).data!.mySessions.map((session) => session.id).sort()).toEqual(
         [signUp.data!.signUp.session.id, mobile.sessionId, again.sessionId].sort(),
       );

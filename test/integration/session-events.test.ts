@@ -11,6 +11,7 @@ import {
   UserSessionEventsDocument,
 } from '../generated/graphql';
 import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type StoreKind, type TestClient, type TestServer } from '../support/harness';
+import { headerLogin } from '../support/flows';
 
 describe.each<StoreKind>(['redis', 'memory'])('session events, the audit trail over HTTP (%s store)', (storeKind) => {
   const clock = new ManualClock();
@@ -28,17 +29,9 @@ describe.each<StoreKind>(['redis', 'memory'])('session events, the audit trail o
     await server.close();
   });
 
-  async function headerLogin(email: string, password = PASSWORD): Promise<{ client: TestClient; sessionId: string }> {
-    const client = server.client({ cookies: false });
-    const response = await client.request(LoginDocument, { input: { email, password, transport: 'HEADER' } });
-    expect(response.errors).toBeUndefined();
-    client.bearerToken = response.data!.login.token!;
-    return { client, sessionId: response.data!.login.session.id };
-  }
-
   /** A fresh ADMIN session (the tests move the clock past the idle TTL). */
   async function signedInAdmin(): Promise<TestClient> {
-    return (await headerLogin(adminEmail)).client;
+    return (await headerLogin(server, adminEmail)).client;
   }
 
   /** Every step a second apart, so that "newest first" has one answer. */
@@ -53,7 +46,7 @@ describe.each<StoreKind>(['redis', 'memory'])('session events, the audit trail o
     const userId = signUp.data!.signUp.user.id;
     const firstBrowserSession = signUp.data!.signUp.session.id;
 
-    const idle = await headerLogin(email);
+    const idle = await headerLogin(server, email);
     clock.advanceBySeconds(10 * 60);
     expect((await browser.request(MeDocument)).data!.me).not.toBeNull(); // slides the browser's expiry, not idle's
     clock.advanceBySeconds(6 * 60);
@@ -61,24 +54,24 @@ describe.each<StoreKind>(['redis', 'memory'])('session events, the audit trail o
     expect((await browser.request(MySessionsDocument)).data!.mySessions.map((session) => session.id)).toEqual([firstBrowserSession]);
 
     tick();
-    const loggedOut = await headerLogin(email);
+    const loggedOut = await headerLogin(server, email);
     expect((await loggedOut.client.request(LogoutDocument)).data!.logout).toBe(true);
     tick();
-    const revoked = await headerLogin(email);
+    const revoked = await headerLogin(server, email);
     expect((await browser.request(RevokeSessionDocument, { id: revoked.sessionId })).data!.revokeSession).toBe(true);
     tick();
-    const passwordVictim = await headerLogin(email);
+    const passwordVictim = await headerLogin(server, email);
     const newPassword = 'a new password for the audit';
     expect((await browser.request(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword } })).errors).toBeUndefined();
     tick();
     const relogin = await browser.request(LoginDocument, { input: { email, password: newPassword } });
     const secondBrowserSession = relogin.data!.login.session.id;
     tick();
-    const capped = [await headerLogin(email, newPassword)];
+    const capped = [await headerLogin(server, email, newPassword)];
     tick();
-    capped.push(await headerLogin(email, newPassword));
+    capped.push(await headerLogin(server, email, newPassword));
     tick();
-    capped.push(await headerLogin(email, newPassword)); // the fourth: the browser's, least recently used, goes
+    capped.push(await headerLogin(server, email, newPassword)); // the fourth: the browser's, least recently used, goes
     const admin = await signedInAdmin();
     tick();
     expect((await admin.request(RevokeUserSessionsDocument, { userId })).data!.revokeUserSessions).toBe(3);

@@ -1,9 +1,10 @@
 import { request } from 'node:http';
 import type { Redis } from 'ioredis';
-import { SignUpDocument } from '../generated/graphql';
-import { PASSWORD, TestClient, uniqueEmail } from '../support/harness';
+import { MeDocument } from '../generated/graphql';
 import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from '../support/redis';
-import { startServerProcess, type ServerProcess } from '../support/server-process';
+import { signUpWithBearer } from '../support/flows';
+import { startTestServer } from '../support/harness';
+import { startServerProcess, type ServerMode, type ServerProcess } from '../support/server-process';
 
 const STREAMS = 6;
 const STREAM_TIMEOUT_MILLIS = 20_000;
@@ -79,14 +80,39 @@ describe('graceful shutdown on SIGTERM', () => {
     redis.disconnect();
   });
 
-  async function startSignedIn(env: Record<string, string>): Promise<{ server: ServerProcess; token: string; userId: string }> {
-    const server = await startServerProcess({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: keyPrefix, ...env });
+  async function start(env: Record<string, string>, options: { mode?: ServerMode; listening?: number } = {}): Promise<ServerProcess> {
+    const server = await startServerProcess({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: keyPrefix, ...env }, options);
     started.push(server);
-    const signUp = await new TestClient(server.graphqlUrl, { cookies: false }).request(SignUpDocument, {
-      input: { email: uniqueEmail('shutdown'), password: PASSWORD, transport: 'HEADER' },
-    });
-    return { server, token: signUp.data!.signUp.token!, userId: signUp.data!.signUp.user.id };
+    return server;
   }
+
+  async function startSignedIn(env: Record<string, string>): Promise<{ server: ServerProcess; token: string; userId: string }> {
+    const server = await start(env);
+    const { token, userId } = await signUpWithBearer(server, 'shutdown');
+    return { server, token, userId };
+  }
+
+  /*
+   * The grace period is a minute and the test's own timeout half that: a server that waits
+   * for the grace period (as when a second SIGTERM handler raced main.ts's and its stop()
+   * never returned) fails the test instead of passing slowly.
+   */
+  it.each<[string, { mode: ServerMode; env: Record<string, string>; listening: number }]>([
+    ['production', { mode: 'production', env: {}, listening: 1 }],
+    ['development', { mode: 'development', env: {}, listening: 1 }],
+    ['production with WEB_CONCURRENCY=2', { mode: 'production', env: { WEB_CONCURRENCY: '2' }, listening: 2 }],
+  ])('an idle server in %s stops at once on SIGTERM: Redis closed, "stopped" logged, exit code 0', async (_name, { mode, env, listening }) => {
+    const server = await start({ SHUTDOWN_GRACE_PERIOD: '60s', ...env }, { mode, listening });
+    // A keep-alive connection left open by the client must not hold the shutdown.
+    const { client, userId } = await signUpWithBearer(server, `idle-${mode}`);
+    expect((await client.request(MeDocument)).data!.me!.id).toBe(userId);
+
+    server.signal('SIGTERM');
+
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.logs.filter((line) => line.msg === 'stopped')).toHaveLength(listening);
+    expect(server.logs.filter((line) => line.level === 50 || line.msg === 'stop did not finish in time; exiting')).toEqual([]);
+  }, 30_000);
 
   it('stops accepting, finishes every request it accepted, closes Redis and exits 0', async () => {
     const { server, token, userId } = await startSignedIn({ SHUTDOWN_GRACE_PERIOD: '20s' });
@@ -146,4 +172,20 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(Date.now() - signalledAt).toBeLessThan(8000);
     await expect(stuck.response).rejects.toThrow();
   }, 30_000);
+});
+
+describe('createApp leaves the process to main.ts', () => {
+  const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'] as const;
+
+  it.each(['production', 'development'])('registers no signal listener, started and stopped, with NODE_ENV=%s', async (environment) => {
+    const before = SIGNALS.map((signal) => process.listenerCount(signal));
+    const server = await startTestServer({ store: 'memory', env: { NODE_ENV: environment, BCRYPT_COST: '10' } });
+    try {
+      expect((await server.client().request(MeDocument)).status).toBe(200);
+      expect(SIGNALS.map((signal) => process.listenerCount(signal))).toEqual(before);
+    } finally {
+      await server.close();
+    }
+    expect(SIGNALS.map((signal) => process.listenerCount(signal))).toEqual(before);
+  });
 });

@@ -71,7 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const kind = options.store ?? 'redis';
   const keyPrefix = options.keyPrefix ?? uniqueKeyPrefix('http');
   const storeEnv = storeEnvironment(kind, options.clusterNodes, keyPrefix);
-  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRETS: TEST_SECRET, BCRYPT_COST: '4', ...storeEnv, ...options.env });
+  const config = loadConfig({ NODE_ENV: 'development', SESSION_SECRETS: TEST_SECRET, BCRYPT_COST: '4', ...storeEnv, ...options.env });
   const clock = options.clock ?? new ManualClock();
   let redis: RedisClient | null = null;
   let store: Store;

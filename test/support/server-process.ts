@@ -27,22 +27,34 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** How users run the server: production (the default here), or development on a laptop. */
+export type ServerMode = 'production' | 'development';
+
+const MODE_ENVIRONMENT: Record<ServerMode, Record<string, string>> = {
+  // The lowest cost production accepts; the suite's own hashing stays affordable.
+  production: { NODE_ENV: 'production', BCRYPT_COST: '10' },
+  development: { NODE_ENV: 'development', BCRYPT_COST: '4' },
+};
+
 /**
  * The server as an operator runs it, in a process of its own: `node src/main.ts` (compiled
- * on the fly by @swc-node/register, as `npm run cli` is in the CLI tests) with the given
- * environment on a free loopback port. Resolves once `listening` processes said they listen.
+ * on the fly by @swc-node/register, as `npm run cli` is in the CLI tests) with
+ * NODE_ENV=production (or `mode`) and the given environment on a free loopback port, never
+ * NODE_ENV=test. Resolves once `listening` processes said they listen.
  */
-export async function startServerProcess(env: Record<string, string>, options: { listening?: number } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { listening?: number; mode?: ServerMode } = {},
+): Promise<ServerProcess> {
   const port = await freeLoopbackPort();
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
+      ...MODE_ENVIRONMENT[options.mode ?? 'production'],
       HOST: '127.0.0.1',
       PORT: String(port),
       SESSION_SECRETS: TEST_SECRET,
-      BCRYPT_COST: '4',
       LOG_LEVEL: 'info',
       ...env,
     },

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { parseDurationSeconds } from '../../src/shared/duration';
+import { SHUTDOWN_CLOSE_MARGIN_MILLIS } from '../../src/shared/termination';
 
 /**
  * The Dockerfile and docker-compose.yml, checked as far as a machine without a Docker engine
@@ -18,23 +20,26 @@ interface Instruction {
 }
 
 /** Dockerfile instructions by stage (continuation lines joined, comments dropped). */
-function dockerfileStages(text: string): Array<{ name: string | null; instructions: Instruction[] }> {
+function dockerfileStages(text: string): Array<{ name: string | null; from: string; instructions: Instruction[] }> {
   const logical = text
     .replace(/\\\r?\n/g, ' ')
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
-  const stages: Array<{ name: string | null; instructions: Instruction[] }> = [];
+  const stages: Array<{ name: string | null; from: string; instructions: Instruction[] }> = [];
   for (const line of logical) {
     const [, keyword, args] = /^(\w+)\s+([\s\S]*)$/.exec(line)!;
     const instruction = { keyword: keyword!.toUpperCase(), args: args!.replace(/\s+/g, ' ') };
-    if (instruction.keyword === 'FROM') stages.push({ name: /\sAS\s+(\S+)/i.exec(instruction.args)?.[1] ?? null, instructions: [] });
+    if (instruction.keyword === 'FROM') {
+      stages.push({ name: /\sAS\s+(\S+)/i.exec(instruction.args)?.[1] ?? null, from: instruction.args.split(' ')[0]!, instructions: [] });
+    }
     stages.at(-1)?.instructions.push(instruction);
   }
   return stages;
 }
 
 interface ComposeService {
+  stop_grace_period?: string;
   image?: string;
   build?: unknown;
   command?: string[];
@@ -60,10 +65,17 @@ describe('Dockerfile', () => {
     expect(runtimeArgs('COPY').filter((args) => /(^|\s)(src|test)\b/.test(args) && !args.startsWith('--from='))).toEqual([]);
   });
 
-  it('installs production dependencies only in the runtime stage', () => {
-    const installs = runtimeArgs('RUN').filter((args) => /npm (install|ci)\b/.test(args));
-    expect(installs.length).toBeGreaterThan(0);
-    for (const install of installs) expect(install).toMatch(/--omit=dev/);
+  it('runs on Node 24 in every stage', () => {
+    for (const stage of stages) expect(stage.from).toMatch(/^node:24[-.]/);
+  });
+
+  it('installs exactly the lockfile (npm ci) in every stage, production dependencies only in the runtime stage', () => {
+    const installs = stages.flatMap((stage) => stage.instructions.filter((instruction) => instruction.keyword === 'RUN' && /npm (install|ci)\b/.test(instruction.args)));
+    expect(installs.length).toBeGreaterThanOrEqual(2);
+    for (const install of installs) expect(install.args).toMatch(/\bnpm ci\b/);
+    const runtimeInstalls = runtimeArgs('RUN').filter((args) => /npm ci\b/.test(args));
+    expect(runtimeInstalls.length).toBeGreaterThan(0);
+    for (const install of runtimeInstalls) expect(install).toMatch(/--omit=dev/);
   });
 
   it('runs as a non-root user, listening on every interface, with NODE_ENV=production', () => {
@@ -113,6 +125,13 @@ describe('docker-compose.yml', () => {
     expect(server!.ports).toEqual(['4000:4000']);
     expect(server!.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
     expect(server!.healthcheck!.test.join(' ')).toMatch(/\/readyz/);
+  });
+
+  it('gives the server longer to stop than its own grace period and close margin, so that it is stopped, not killed', () => {
+    const graceSeconds = parseDurationSeconds(String(server!.environment!.SHUTDOWN_GRACE_PERIOD))!;
+    const stopSeconds = parseDurationSeconds(String(server!.stop_grace_period))!;
+    // main.ts gives up (exit 1) SHUTDOWN_CLOSE_MARGIN_MILLIS after the grace period; the stop must outlast that.
+    expect(stopSeconds).toBeGreaterThan(graceSeconds + SHUTDOWN_CLOSE_MARGIN_MILLIS / 1000);
   });
 
   it('configures the server for production with Redis, and requires SESSION_SECRETS', () => {
