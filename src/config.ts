@@ -285,6 +285,26 @@ function crossVariableProblems(parsed: Partial<ParsedEnvironment>, failed: Set<s
   return problems;
 }
 
+/**
+ * Settings that start but that an operator should know about, one sentence each, for the
+ * log at start.
+ */
+export function configurationWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.session.secretsGenerated) {
+    warnings.push('SESSION_SECRETS is not set: using a random secret for this process; every session ends when it restarts');
+  }
+  if (config.http.trustProxy === true) {
+    warnings.push(
+      'TRUST_PROXY=true trusts every hop: any client can choose the address that is recorded and throttled by sending X-Forwarded-For; name the proxies instead (a hop count, or their addresses)',
+    );
+  }
+  if (config.environment === 'production' && config.metrics.token === null) {
+    warnings.push('METRICS_TOKEN is not set: GET /metrics is open to anyone who can reach the server; set it, or keep /metrics off the public network');
+  }
+  return warnings;
+}
+
 function buildConfig(parsed: ParsedEnvironment): Config {
   const environment = parsed.NODE_ENV ?? 'development';
   const production = environment === 'production';

@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import { runCli } from './cli';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, configurationWarnings, loadConfig, type Config } from './config';
 import { systemClock } from './shared/clock';
 import { createLogger } from './shared/logger';
 import { SHUTDOWN_CLOSE_MARGIN_MILLIS, stopOnTerminationSignal } from './shared/termination';
@@ -24,9 +24,8 @@ async function main(): Promise<void> {
     process.exitCode = await runAdminCommand(args, config, logger);
     return;
   }
-  if (config.session.secretsGenerated) {
-    logger.warn('SESSION_SECRETS is not set: using a random secret for this process; every session ends when it restarts');
-  }
+  // Once per deployment: in the primary when there are workers.
+  if (cluster.isPrimary) for (const warning of configurationWarnings(config)) logger.warn(warning);
   if (config.runtime.workers > 1 && cluster.isPrimary) {
     // A secret made up here is handed to every worker: tokens must verify on all of them.
     const env: Record<string, string> = config.session.secretsGenerated ? { SESSION_SECRETS: config.session.secrets.join(',') } : {};

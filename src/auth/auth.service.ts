@@ -8,7 +8,7 @@ import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { UserStore } from '../storage/user-store';
 import { Role, type UserRecord } from '../user/user.model';
-import { cleanDisplayName, emailProblem, PASSWORD_MAX_BYTES, passwordProblem } from './credentials-policy';
+import { cleanDisplayName, parseEmail, PASSWORD_MAX_BYTES, passwordEncodingProblem, passwordProblem } from './credentials-policy';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './password-hasher';
 
@@ -57,9 +57,8 @@ export class AuthService {
    */
   async signUp(request: SignUpRequest, caller: Caller): Promise<SignedIn> {
     await this.deps.throttle.countSignUp(caller.client.ipAddress);
-    const email = request.email.trim();
-    const emailIssue = emailProblem(email);
-    if (emailIssue) throw badUserInput(emailIssue, 'email');
+    const { email, problem: emailIssue } = parseEmail(request.email);
+    if (emailIssue !== undefined) throw badUserInput(emailIssue, 'email');
     const passwordIssue = passwordProblem(request.password, email);
     if (passwordIssue) throw badUserInput(passwordIssue, 'password');
     const displayName = request.displayName == null ? defaultDisplayName(email) : cleanDisplayName(request.displayName);
@@ -85,6 +84,8 @@ export class AuthService {
    * password), after the throttle: a refused attempt never reaches bcrypt.
    */
   async login(request: LoginRequest, caller: Caller): Promise<SignedIn> {
+    const encodingIssue = passwordEncodingProblem(request.password);
+    if (encodingIssue) throw badUserInput(encodingIssue, 'password');
     const attempt = await this.deps.throttle.beginPasswordAttempt(request.email, caller.client.ipAddress).catch((error: unknown) => {
       if (error instanceof AppError && error.code === ErrorCode.RATE_LIMITED) this.metrics.loginAttempted('throttled');
       throw error;
@@ -117,6 +118,8 @@ export class AuthService {
   async changePassword(request: ChangePasswordRequest, caller: Caller): Promise<void> {
     const viewer: Viewer = await caller.signedInViewer();
     const { user } = viewer;
+    const encodingIssue = passwordEncodingProblem(request.currentPassword);
+    if (encodingIssue) throw badUserInput(encodingIssue, 'currentPassword');
     const attempt = await this.deps.throttle.beginPasswordAttempt(user.email, caller.client.ipAddress);
     if (!(await this.deps.hasher.verify(request.currentPassword, user.passwordHash))) {
       await attempt.failed();

@@ -3,6 +3,7 @@ import { Caller, type SessionCookieWriter } from '../session/caller';
 import { clearedSessionCookieHeader, presentedToken, sessionCookieHeader, type SessionCookieSettings } from '../session/session-cookie';
 import type { SessionService } from '../session/session.service';
 import type { Clock } from '../shared/clock';
+import { clientAddress } from './client-address';
 import type { GraphQLContext } from './context';
 import { toGraphQLError } from './error-translation';
 
@@ -18,7 +19,7 @@ export function createContextBuilder(sessions: SessionService, cookie: SessionCo
     const authentication = presented ? await sessions.authenticate(presented.token).catch(failRequest) : null;
     const valid = authentication?.kind === 'valid' ? authentication : null;
     const caller = new Caller({
-      client: { ipAddress: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
+      client: { ipAddress: clientAddress(req), userAgent: req.get('user-agent') ?? null },
       presented,
       authenticated: valid?.viewer ?? null,
       ...(valid?.idleExpirySlideDue ? { beforeFirstUse: (viewer) => sessions.slideIdleExpiry(viewer) } : {}),

@@ -3,7 +3,9 @@ import { parseCookie, stringifySetCookie } from 'cookie';
 /**
  * Browsers carry the token in an HttpOnly cookie; other clients in an
  * `Authorization: Bearer` header. A token is read from nowhere else (not the URL, the
- * variables or the extensions), and when both are present the header wins.
+ * variables or the extensions). Any Authorization header, empty or malformed included,
+ * wins over the cookie: a request that says it authenticates by header is judged by its
+ * header alone (a malformed one makes it anonymous), so that a cookie never answers for it.
  */
 export interface PresentedToken {
   token: string;
@@ -24,8 +26,10 @@ export function presentedToken(
   headers: { authorization?: string | undefined; cookie?: string | undefined },
   cookieName: string,
 ): PresentedToken | null {
-  const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '');
-  if (bearer) return { token: bearer[1]!, via: 'header' };
+  if (headers.authorization !== undefined) {
+    const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization);
+    return { token: bearer?.[1] ?? '', via: 'header' };
+  }
   if (!headers.cookie) return null;
   const token = parseCookie(headers.cookie)[cookieName];
   return token ? { token, via: 'cookie' } : null;

@@ -18,7 +18,10 @@ export interface UserRecord {
   createdAt: Date;
 }
 
-/** Emails are unique case-insensitively: this is the form the uniqueness applies to. */
+/**
+ * The identity of an address, which uniqueness and lookups apply to: NFKC (so fullwidth and
+ * other compatibility forms are the plain address), trimmed, without case.
+ */
 export function normalizeEmail(email: string): string {
-  return email.normalize('NFC').trim().toLowerCase();
+  return email.normalize('NFKC').trim().toLowerCase();
 }

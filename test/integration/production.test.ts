@@ -34,6 +34,25 @@ describe('production mode (NODE_ENV=production)', () => {
     return new TestClient(server.graphqlUrl);
   }
 
+  it('warns at start that /metrics is open without METRICS_TOKEN, and not when it is set', async () => {
+    expect(server.logs.some((line) => line.level === 40 && /^METRICS_TOKEN is not set/.test(line.msg ?? ''))).toBe(true);
+    const guarded = await start({ METRICS_TOKEN: 'a-metrics-token-of-24-chars' });
+    try {
+      expect(guarded.logs.filter((line) => /METRICS_TOKEN/.test(line.msg ?? ''))).toEqual([]);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it('warns at start that TRUST_PROXY=true lets any client choose its address', async () => {
+    const trusting = await start({ TRUST_PROXY: 'true' });
+    try {
+      expect(trusting.logs.some((line) => line.level === 40 && /^TRUST_PROXY=true trusts every hop/.test(line.msg ?? ''))).toBe(true);
+    } finally {
+      await trusting.stop();
+    }
+  });
+
   it('refuses introspection', async () => {
     const response = await client().post({ query: '{ __schema { types { name } } }' });
     expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);

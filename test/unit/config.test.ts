@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, configurationWarnings, loadConfig } from '../../src/config';
 
 const SECRET_A = 'a-session-secret-that-is-long-enough-0001';
 const SECRET_B = 'b-session-secret-that-is-long-enough-0002';
@@ -383,5 +383,27 @@ describe('loadConfig', () => {
         config.session.secrets.push('another');
       }).toThrow(TypeError);
     });
+  });
+});
+
+describe('configurationWarnings', () => {
+  const production = { NODE_ENV: 'production', SESSION_SECRETS: SECRET_A };
+
+  it('says nothing for a production configuration that names its proxies and protects /metrics', () => {
+    expect(configurationWarnings(loadConfig({ ...production, TRUST_PROXY: 'loopback', METRICS_TOKEN: 'm'.repeat(24) }))).toEqual([]);
+  });
+
+  it('warns when /metrics is open in production, and only in production', () => {
+    expect(configurationWarnings(loadConfig(production))).toEqual([expect.stringMatching(/^METRICS_TOKEN is not set/)]);
+    expect(configurationWarnings(loadConfig({ NODE_ENV: 'development', SESSION_SECRETS: SECRET_A }))).toEqual([]);
+  });
+
+  it('warns that TRUST_PROXY=true lets any client choose its address', () => {
+    const warnings = configurationWarnings(loadConfig({ ...production, TRUST_PROXY: 'true', METRICS_TOKEN: 'm'.repeat(24) }));
+    expect(warnings).toEqual([expect.stringMatching(/^TRUST_PROXY=true trusts every hop/)]);
+  });
+
+  it('warns when the session secret was made up for this process', () => {
+    expect(configurationWarnings(loadConfig({}))).toEqual([expect.stringMatching(/^SESSION_SECRETS is not set/)]);
   });
 });

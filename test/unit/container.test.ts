@@ -113,6 +113,9 @@ describe('docker-compose.yml', () => {
     const command = redis!.command!.join(' ');
     expect(command).toMatch(/--appendonly yes/);
     expect(command).toMatch(/--maxmemory-policy noeviction/);
+    // A memory bound, and a password: the sessions are reachable only with it.
+    expect(command).toMatch(/--maxmemory \S+/);
+    expect(command).toMatch(/--requirepass \$\{REDIS_PASSWORD:\?.+\}/);
     const [volume] = redis!.volumes!;
     expect(volume).toMatch(/^([\w-]+):\/data$/);
     expect(Object.keys(compose.volumes ?? {})).toContain(volume!.split(':')[0]);
@@ -134,12 +137,13 @@ describe('docker-compose.yml', () => {
     expect(stopSeconds).toBeGreaterThan(graceSeconds + SHUTDOWN_CLOSE_MARGIN_MILLIS / 1000);
   });
 
-  it('configures the server for production with Redis, and requires SESSION_SECRETS', () => {
+  it('configures the server for production with Redis, and requires SESSION_SECRETS, METRICS_TOKEN and a Redis password', () => {
     const env = server!.environment!;
     expect(env.NODE_ENV).toBe('production');
-    expect(env.REDIS_URL).toBe('redis://redis:6379');
+    expect(env.REDIS_URL).toBe('redis://:${REDIS_PASSWORD}@redis:6379');
     // `${VAR:?message}`: compose refuses to start without it.
     expect(env.SESSION_SECRETS).toMatch(/^\$\{SESSION_SECRETS:\?.+\}$/);
+    expect(env.METRICS_TOKEN).toMatch(/^\$\{METRICS_TOKEN:\?.+\}$/);
     // Every variable it passes is one the server reads (src/config.ts).
     const config = readFileSync(join(root, 'src', 'config.ts'), 'utf8');
     for (const name of Object.keys(env)) expect(config).toContain(`${name}:`);
@@ -161,7 +165,7 @@ describe('docker-compose.yml', () => {
     );
     // No compose plugin here (nor a Docker engine): the checks above and the structural ones are what this machine allows.
     if (!plugin) return;
-    const options = { cwd: root, timeout: 30_000, env: { ...process.env, SESSION_SECRETS: 'x'.repeat(48) } };
+    const options = { cwd: root, timeout: 30_000, env: { ...process.env, SESSION_SECRETS: 'x'.repeat(48), REDIS_PASSWORD: 'p'.repeat(32), METRICS_TOKEN: 'm'.repeat(24) } };
     const { stdout } = await run('docker', ['compose', 'config', '--format', 'json'], options);
     const resolved = JSON.parse(stdout) as { services: Record<string, ComposeService> };
     expect(Object.keys(resolved.services).sort()).toEqual(['redis', 'server']);
