@@ -13,7 +13,7 @@ import type { Config } from 'jest';
 const { $schema: _schema, ...swcOptions } = JSON.parse(readFileSync(join(__dirname, '.swcrc'), 'utf8')) as Record<string, unknown>;
 const transform: Config['transform'] = {
   '^.+\\.ts$': ['@swc/jest', { ...swcOptions, swcrc: false }],
-  // Only for the node_modules packages that transformIgnorePatterns lets through (ruru).
+  // Only for the node_modules packages that transformIgnorePatterns lets through (cookie, ruru).
   '^.+\\.js$': ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 
@@ -22,6 +22,9 @@ const common = {
   testEnvironment: 'node',
   transform,
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // cookie 2 ships ES modules only, which Jest's VM loads only with --experimental-vm-modules:
+  // it is compiled to require() like the project's own code.
+  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
   clearMocks: true,
 } satisfies Config;
 
@@ -41,7 +44,7 @@ const config: Config = {
       setupFiles: ['<rootDir>/test/support/setup-integration.ts'],
       // ruru (GraphiQL) loads its asset bundle with a dynamic import(), which Jest's VM only
       // runs with --experimental-vm-modules; compiling that one package to require() avoids it.
-      transformIgnorePatterns: ['/node_modules/(?!ruru/)'],
+      transformIgnorePatterns: ['/node_modules/(?!(?:ruru|cookie)/)'],
       /*
        * One Redis for the whole run. Jest runs a project's global setup only when the run
        * includes that project's tests, and each setup file once however many projects
