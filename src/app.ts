@@ -98,7 +98,8 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
   const production = config.environment === 'production';
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    introspection: !production,
+    // GraphiQL (on in production only with GRAPHIQL=true) needs the schema for its docs and completion.
+    introspection: !production || config.http.graphiqlEnabled,
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
     validationRules: abuseLimitRules(config.graphqlLimits),

@@ -5,6 +5,7 @@ import { MeDocument, SignUpDocument } from '../generated/graphql';
 import { errorCodes, PASSWORD, startTestServer, TEST_SECRET, uniqueEmail, type TestServer } from '../support/harness';
 
 const PRODUCTION = { NODE_ENV: 'production', BCRYPT_COST: '10' };
+const INTROSPECTION = '{ __schema { types { name } } }';
 
 describe('production mode (NODE_ENV=production)', () => {
   let server: TestServer;
@@ -17,7 +18,7 @@ describe('production mode (NODE_ENV=production)', () => {
   });
 
   it('refuses introspection', async () => {
-    const response = await server.client().post({ query: '{ __schema { types { name } } }' });
+    const response = await server.client().post({ query: INTROSPECTION });
     expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(response.body).not.toContain('"Query"');
   });
@@ -50,18 +51,30 @@ describe('production mode (NODE_ENV=production)', () => {
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
 
-  it('serves GraphiQL with GRAPHIQL=true, under a policy that allows only its own scripts', async () => {
-    const withGraphiql = await startTestServer({ store: 'memory', env: { ...PRODUCTION, GRAPHIQL: 'true' } });
-    try {
+  describe('with GRAPHIQL=true', () => {
+    let withGraphiql: TestServer;
+
+    beforeAll(async () => {
+      withGraphiql = await startTestServer({ store: 'memory', env: { ...PRODUCTION, GRAPHIQL: 'true' } });
+    });
+    afterAll(async () => {
+      await withGraphiql.close();
+    });
+
+    it('serves GraphiQL under a policy that allows only its own scripts', async () => {
       const page = await fetch(withGraphiql.graphqlUrl, { headers: { accept: 'text/html' } });
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       const policy = page.headers.get('content-security-policy')!;
       expect(policy).toMatch(/script-src 'self'( 'sha256-[A-Za-z0-9+/=]+')+;/);
       expect(policy).not.toContain('unsafe-inline\' \'sha');
       expect(policy).toContain("connect-src 'self'");
-    } finally {
-      await withGraphiql.close();
-    }
+    });
+
+    it('answers introspection, which GraphiQL needs for its docs and completion', async () => {
+      const response = await withGraphiql.client().post<{ __schema: { types: Array<{ name: string }> } }>({ query: INTROSPECTION });
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.__schema.types.map((type) => type.name)).toContain('Query');
+    });
   });
 });
 
