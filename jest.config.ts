@@ -13,7 +13,7 @@ import type { Config } from 'jest';
 const { $schema: _schema, ...swcOptions } = JSON.parse(readFileSync(join(__dirname, '.swcrc'), 'utf8')) as Record<string, unknown>;
 const transform: Config['transform'] = {
   '^.+\\.ts$': ['@swc/jest', { ...swcOptions, swcrc: false }],
-  // Only for the node_modules packages that transformIgnorePatterns lets through (cookie, ruru).
+  // Only for the node_modules packages that transformIgnorePatterns lets through (cookie).
   '^.+\\.js$': ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 
@@ -42,9 +42,6 @@ const config: Config = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/contracts/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/setup-integration.ts'],
-      // ruru (GraphiQL) loads its asset bundle with a dynamic import(), which Jest's VM only
-      // runs with --experimental-vm-modules; compiling that one package to require() avoids it.
-      transformIgnorePatterns: ['/node_modules/(?!(?:ruru|cookie)/)'],
       /*
        * One Redis for the whole run. Jest runs a project's global setup only when the run
        * includes that project's tests, and each setup file once however many projects

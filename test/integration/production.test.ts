@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MeDocument, SignUpDocument } from '../generated/graphql';
+import { builtGraphiQLAssetsPath } from '../support/graphiql-build';
 import { errorCodes, PASSWORD, startTestServer, TEST_SECRET, uniqueEmail, type TestServer } from '../support/harness';
 
 const PRODUCTION = { NODE_ENV: 'production', BCRYPT_COST: '10' };
@@ -34,7 +35,7 @@ describe('production mode (NODE_ENV=production)', () => {
   it('serves no GraphiQL', async () => {
     const page = await fetch(server.graphqlUrl, { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
-    expect((await fetch(`${server.url}/graphiql-assets/ruru.js`)).status).toBe(404);
+    expect((await fetch(`${server.url}${builtGraphiQLAssetsPath()}ruru.js`)).status).toBe(404);
   });
 
   it('uses the secure cookie: __Host-sid, Secure', async () => {
