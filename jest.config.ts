@@ -13,7 +13,7 @@ import type { Config } from 'jest';
 const { $schema: _schema, ...swcOptions } = JSON.parse(readFileSync(join(__dirname, '.swcrc'), 'utf8')) as Record<string, unknown>;
 const transform: Config['transform'] = {
   '^.+\\.ts$': ['@swc/jest', { ...swcOptions, swcrc: false }],
-  // Only for the node_modules packages that transformIgnorePatterns lets through.
+  // Only for the node_modules packages that transformIgnorePatterns lets through (cookie).
   '^.+\\.js$': ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 
@@ -22,13 +22,10 @@ const common = {
   testEnvironment: 'node',
   transform,
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // cookie 2 ships ES modules only, which Jest's VM loads only with --experimental-vm-modules:
+  // it is compiled to require() like the project's own code.
+  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
   clearMocks: true,
-  /*
-   * Packages published only as ES modules are compiled to CommonJS like the project's own
-   * code: `cookie` 2, and ruru (GraphiQL), which loads its asset bundle with a dynamic
-   * import() that Jest's VM only runs with --experimental-vm-modules.
-   */
-  transformIgnorePatterns: ['/node_modules/(?!(ruru|cookie)/)'],
 } satisfies Config;
 
 const config: Config = {

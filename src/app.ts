@@ -90,7 +90,8 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     // run, so Apollo installs no SIGTERM handler of its own (two handlers raced to stop it).
     nodeEnv: config.environment,
     stopOnTerminationSignals: false,
-    introspection: !production,
+    // GraphiQL (on in production only with GRAPHIQL=true) needs the schema for its docs and completion.
+    introspection: !production || config.http.graphiqlEnabled,
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
     validationRules: abuseLimitRules(config.graphqlLimits),

@@ -1,54 +1,46 @@
 import { createHash } from 'node:crypto';
-import type { Request, RequestHandler, Router } from 'express';
-import { ruruHTML, type RuruClientConfig } from 'ruru/server';
-import { serveStatic } from 'ruru/static';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type Request, type Router } from 'express';
 
-/** GraphiQL (the `ruru` build) with every asset served from this server: no CDN. */
-const STATIC_PATH = '/graphiql-assets/';
+/** The assets' URL prefix; the metrics route label `/graphiql-assets/*` depends on it. */
+export const GRAPHIQL_ASSETS_PATH = '/graphiql-assets/';
 
-const EXAMPLE_OPERATIONS = `# GraphiQL runs in this browser with its cookies: sign up or log in,
-# then the other operations act as that user.
+/**
+ * dist/graphiql, where `npm run build` writes GraphiQL. Compiled, this module is
+ * dist/src/graphql/graphiql.js; the tests run it from source as src/graphql/graphiql.ts.
+ */
+export const GRAPHIQL_BUILD_DIR = __filename.endsWith('.ts') ? join(__dirname, '..', '..', 'dist', 'graphiql') : join(__dirname, '..', '..', 'graphiql');
 
-mutation SignUp {
-  signUp(input: { email: "ada@example.com", password: "correct horse battery", displayName: "Ada" }) {
-    user { id email displayName }
-    session { id expiresAt }
+/** The layout of a build: the page, and the assets under a folder named by their content hash. */
+export function graphiqlBuildFiles(buildDir: string): { page: string; assets: string } {
+  return { page: join(buildDir, 'index.html'), assets: join(buildDir, 'assets') };
+}
+
+/** An asset never changes under its URL: a new build puts new content under a new hash. */
+const ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+/**
+ * Serves GraphiQL (the `ruru` distribution) as the build leaves it: the page at `endpoint` to
+ * browsers, and ruru's browser files, all from this server (no CDN). ruru itself is a dev
+ * dependency, used by scripts/build-graphiql.ts and never loaded here.
+ */
+export function installGraphiQL(router: Router, endpoint: string, buildDir: string = GRAPHIQL_BUILD_DIR): void {
+  const files = graphiqlBuildFiles(buildDir);
+  // The build writes the page last, so a page means a complete build.
+  if (!existsSync(files.page)) {
+    throw new Error(`GraphiQL is on but not built (no ${files.page}): run \`npm run build\`, or set GRAPHIQL=false`);
   }
-}
-
-mutation Login {
-  login(input: { email: "ada@example.com", password: "correct horse battery" }) {
-    user { id displayName }
-  }
-}
-
-query Me {
-  me { id email displayName roles }
-}
-
-query MySessions {
-  mySessions { id current transport createdAt lastSeenAt expiresAt absoluteExpiresAt ipAddress userAgent }
-}
-
-mutation RevokeOtherSessions {
-  revokeOtherSessions
-}
-
-mutation Logout {
-  logout
-}
-`;
-
-export function installGraphiQL(router: Router, endpoint: string): void {
-  const page = ruruHTML({
-    endpoint,
-    staticPath: STATIC_PATH,
-    // ruru's published type marks every client option required; these two are all we set.
-    clientConfig: { defaultQuery: EXAMPLE_OPERATIONS, initialQuery: EXAMPLE_OPERATIONS } as RuruClientConfig,
-  });
-  const assets = serveStatic(STATIC_PATH) as unknown as RequestHandler;
-  // Not mounted with router.use(STATIC_PATH): ruru strips the prefix from the full URL itself.
-  router.get(/^\/graphiql-assets\//, assets);
+  const page = readFileSync(files.page, 'utf8');
+  router.use(
+    GRAPHIQL_ASSETS_PATH,
+    express.static(files.assets, {
+      index: false,
+      redirect: false,
+      // Set here, not with maxAge: the router's no-store is already on the response, and send keeps it.
+      setHeaders: (res) => res.setHeader('Cache-Control', ASSET_CACHE_CONTROL),
+    }),
+  );
   const contentSecurityPolicy = graphiqlContentSecurityPolicy(page);
   router.get(endpoint, (req, res, next) => {
     if (!prefersHtml(req)) return next();

@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
 import { MeDocument, SignUpDocument } from '../generated/graphql';
+import { builtGraphiQLAssetsPath } from '../support/graphiql-build';
 import { errorCodes, PASSWORD, TEST_SECRET, TestClient, uniqueEmail } from '../support/harness';
 import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from '../support/redis';
 import { startServerProcess, type ServerProcess } from '../support/server-process';
+
+const INTROSPECTION = '{ __schema { types { name } } }';
 
 /** The server as users run it in production: its own process, NODE_ENV=production, on Redis. */
 describe('production mode (NODE_ENV=production)', () => {
@@ -54,7 +57,7 @@ describe('production mode (NODE_ENV=production)', () => {
   });
 
   it('refuses introspection', async () => {
-    const response = await client().post({ query: '{ __schema { types { name } } }' });
+    const response = await client().post({ query: INTROSPECTION });
     expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(response.body).not.toContain('"Query"');
   });
@@ -70,7 +73,7 @@ describe('production mode (NODE_ENV=production)', () => {
   it('serves no GraphiQL', async () => {
     const page = await fetch(server.graphqlUrl, { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
-    expect((await fetch(`${server.url}/graphiql-assets/ruru.js`)).status).toBe(404);
+    expect((await fetch(`${server.url}${builtGraphiQLAssetsPath()}ruru.js`)).status).toBe(404);
   });
 
   it('uses the secure cookie: __Host-sid, Secure', async () => {
@@ -87,18 +90,27 @@ describe('production mode (NODE_ENV=production)', () => {
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
 
-  it('serves GraphiQL with GRAPHIQL=true, under a policy that allows only its own scripts', async () => {
-    const withGraphiql = await start({ GRAPHIQL: 'true' });
-    try {
+  describe('with GRAPHIQL=true', () => {
+    let withGraphiql: ServerProcess;
+
+    beforeAll(async () => {
+      withGraphiql = await start({ GRAPHIQL: 'true' });
+    });
+
+    it('serves GraphiQL under a policy that allows only its own scripts', async () => {
       const page = await fetch(withGraphiql.graphqlUrl, { headers: { accept: 'text/html' } });
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       const policy = page.headers.get('content-security-policy')!;
       expect(policy).toMatch(/script-src 'self'( 'sha256-[A-Za-z0-9+/=]+')+;/);
       expect(policy).not.toContain('unsafe-inline\' \'sha');
       expect(policy).toContain("connect-src 'self'");
-    } finally {
-      await withGraphiql.stop();
-    }
+    });
+
+    it('answers introspection, which GraphiQL needs for its docs and completion', async () => {
+      const response = await new TestClient(withGraphiql.graphqlUrl).post<{ __schema: { types: Array<{ name: string }> } }>({ query: INTROSPECTION });
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.__schema.types.map((type) => type.name)).toContain('Query');
+    });
   });
 });
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { buildGraphiQL } from '../../scripts/build-graphiql';
 
 /**
  * The Redis that this test run uses, kept on globalThis between the global setup and the
@@ -40,6 +41,8 @@ const NO_REDIS_MESSAGE =
  * unit-only runs need no Redis at all.
  */
 export default async function globalSetup(): Promise<void> {
+  // The test servers run src/ and serve GraphiQL from dist/graphiql, as built for `npm start`.
+  buildGraphiQL();
   const testRedis = await provisionRedis();
   globalThis.sessionqlTestRedis = testRedis;
   process.env.REDIS_URL_FOR_TESTS = testRedis.url;

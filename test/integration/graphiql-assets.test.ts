@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { GRAPHIQL_ASSETS_PATH } from '../../src/graphql/graphiql';
+import { builtGraphiQLAssetsPath } from '../support/graphiql-build';
+import { startTestServer, type TestServer } from '../support/harness';
+import { startServerProcess } from '../support/server-process';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Makes a Node process fail as soon as anything loads a file of ruru. */
+const FORBID_RURU = `--require=${join(__dirname, '..', 'support', 'forbid-ruru.cjs')}`;
+
+/** GraphiQL as the build leaves it in dist/graphiql (built by the global setup, as by `npm run build`). */
+describe('GraphiQL served from its build', () => {
+  let server: TestServer;
+  let assetsPath: string;
+
+  beforeAll(async () => {
+    server = await startTestServer({ store: 'memory' });
+    assetsPath = builtGraphiQLAssetsPath();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('serves the page uncached, and its assets from a content-hashed folder, cached for good', async () => {
+    const page = await fetch(server.graphqlUrl, { headers: { accept: 'text/html' } });
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(await page.text()).toContain(`href="${assetsPath}ruru.js"`);
+    expect(assetsPath).toMatch(/^\/graphiql-assets\/[0-9a-f]{16}\/$/);
+
+    const expected: Array<[string, string]> = [
+      ['ruru.js', 'text/javascript; charset=utf-8'],
+      ['ruru.css', 'text/css; charset=utf-8'],
+      ['editorWorker.js', 'text/javascript; charset=utf-8'],
+      ['graphqlWorker.js', 'text/javascript; charset=utf-8'],
+      ['jsonWorker.js', 'text/javascript; charset=utf-8'],
+    ];
+    for (const [file, contentType] of expected) {
+      const asset = await fetch(`${server.url}${assetsPath}${file}`);
+      expect({ file, status: asset.status, contentType: asset.headers.get('content-type'), cacheControl: asset.headers.get('cache-control') }).toEqual({
+        file,
+        status: 200,
+        contentType,
+        cacheControl: IMMUTABLE,
+      });
+      await asset.arrayBuffer();
+    }
+  });
+
+  it('serves no source maps, no folder listings and nothing of another build, and caches none of those 404s', async () => {
+    const paths = [`${assetsPath}ruru.js.map`, assetsPath, GRAPHIQL_ASSETS_PATH, `${GRAPHIQL_ASSETS_PATH}0123456789abcdef/ruru.js`, `${GRAPHIQL_ASSETS_PATH}ruru.js`];
+    for (const path of paths) {
+      const response = await fetch(`${server.url}${path}`);
+      expect({ path, status: response.status, cacheControl: response.headers.get('cache-control') }).toEqual({ path, status: 404, cacheControl: 'no-store' });
+      await response.arrayBuffer();
+    }
+  });
+});
+
+describe('GraphiQL without ruru at run time (a dev dependency, absent from a production install)', () => {
+  it('the guard works: a process that requires ruru fails', async () => {
+    const run = promisify(execFile)(process.execPath, ['-e', "require('ruru/server')"], { env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: FORBID_RURU } });
+    await expect(run).rejects.toMatchObject({ stderr: expect.stringContaining('ruru loaded at run time: ruru/server') });
+  });
+
+  it('a production server with GRAPHIQL=true, forbidden to load ruru, serves the page, its assets and the schema', async () => {
+    const server = await startServerProcess({ NODE_ENV: 'production', BCRYPT_COST: '10', GRAPHIQL: 'true', NODE_OPTIONS: FORBID_RURU });
+    try {
+      const page = await fetch(server.graphqlUrl, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      await page.text();
+      const asset = await fetch(`${server.url}${builtGraphiQLAssetsPath()}ruru.js`);
+      expect(asset.status).toBe(200);
+      await asset.arrayBuffer();
+      const introspection = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+      });
+      expect(await introspection.json()).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
