@@ -7,7 +7,7 @@ import { touchIntervalSeconds } from '../src/session/session.service';
 import { BENCH_PASSWORD, graphqlRequest, login, loginBody, signUp, type Credentials, type Presented } from './support/graphql-client';
 import { runLoadSample, summarizeLoad, type LoadOptions, type LoadResult, type LoadSample } from './support/load';
 import { readInfo, startBenchRedis, type BenchRedis } from './support/redis-server';
-import { commandDelta, countRoundTrips, readCommandCounts, sum, type CommandCounts } from './support/redis-stats';
+import { commandDelta, countRoundTrips, readCommandCounts, sum, waitUntilQuiet, type CommandCounts } from './support/redis-stats';
 import { expressSessionLogin, REFERENCE_DESCRIPTIONS, startReferenceServers, type ReferenceServers } from './support/reference-servers';
 import { printTable } from './support/report';
 import { REPOSITORY_ROOT, startServerProcess, type ServerProcess } from './support/server-process';
@@ -268,14 +268,18 @@ async function measureInterleaved(redis: BenchRedis, scenarios: MeteredLoad[], r
   const parts = scenarios.map(({ server, load }) => ({ server, load: { ...load, durationSeconds: load.durationSeconds / (2 * rounds) } }));
   const samples = parts.map(() => [] as MeteredSample[]);
   const round = [...parts.keys(), ...[...parts.keys()].reverse()];
+  // The warm-up's last requests are still being served.
+  await waitUntilQuiet(redis.admin);
   for (let i = 0; i < rounds; i++) {
-    for (const index of round) samples[index]!.push(await meteredSample(parts[index]!.server, redis, parts[index]!.load));
+    for (const index of round) {
+      samples[index]!.push(await meteredSample(parts[index]!.server, redis, parts[index]!.load, { awaitInFlight: true }));
+    }
   }
   return samples.map(summarizeScenario);
 }
 
 async function measure(server: ServerProcess, redis: BenchRedis, options: LoadOptions): Promise<Scenario> {
-  return summarizeScenario([await meteredSample(server, redis, options)]);
+  return summarizeScenario([await meteredSample(server, redis, options, { awaitInFlight: false })]);
 }
 
 interface MeteredSample {
@@ -284,10 +288,21 @@ interface MeteredSample {
   redisCommands: CommandCounts;
 }
 
-async function meteredSample(server: ServerProcess, redis: BenchRedis, options: LoadOptions): Promise<MeteredSample> {
+/**
+ * With `awaitInFlight`, the requests left in flight when the time was up (counted as sent)
+ * are served, and metered, before the sample ends rather than in the next one, which may be
+ * another server's. Not while other load keeps Redis busy (the login storm): it never goes quiet.
+ */
+async function meteredSample(
+  server: ServerProcess,
+  redis: BenchRedis,
+  options: LoadOptions,
+  { awaitInFlight }: { awaitInFlight: boolean },
+): Promise<MeteredSample> {
   const commandsBefore = await readCommandCounts(redis.admin);
   const cpuBefore = await server.cpuMillis();
   const load = await runLoadSample(options);
+  if (awaitInFlight) await waitUntilQuiet(redis.admin);
   const cpuAfter = await server.cpuMillis();
   const commandsAfter = await readCommandCounts(redis.admin);
   if (load.errors > 0 || load.non2xx > 0 || load.requests === 0) {
