@@ -7,7 +7,8 @@ import { touchIntervalSeconds } from '../src/session/session.service';
 import { BENCH_PASSWORD, graphqlRequest, login, loginBody, signUp, type Credentials, type Presented } from './support/graphql-client';
 import { runLoadSample, summarizeLoad, type LoadOptions, type LoadResult, type LoadSample } from './support/load';
 import { readInfo, startBenchRedis, type BenchRedis } from './support/redis-server';
-import { commandDelta, countRoundTrips, readCommandCounts, sum, type CommandCounts } from './support/redis-stats';
+import { commandDelta, countRoundTrips, readCommandCounts, sum, waitUntilQuiet, type CommandCounts } from './support/redis-stats';
+import { expressSessionLogin, REFERENCE_DESCRIPTIONS, startReferenceServers, type ReferenceServers } from './support/reference-servers';
 import { printTable } from './support/report';
 import { REPOSITORY_ROOT, startServerProcess, type ServerProcess } from './support/server-process';
 
@@ -17,6 +18,11 @@ import { REPOSITORY_ROOT, startServerProcess, type ServerProcess } from './suppo
  * Starts a private redis-server and the built server (dist/, as `npm start` runs it) as a
  * child process, signs users up, and loads the server over loopback with autocannon, one
  * bounded scenario after another. Prints a table and writes bench/results/latest.json.
+ *
+ * Two reference servers (bench/reference/) run beside the single-process server, each a
+ * child process too, and are loaded in turn with its `me` scenarios: a bare Apollo +
+ * type-graphql server (the floor for CPU per request) and an express-session +
+ * connect-redis stack (what a typical app would do instead).
  */
 
 const ANONYMOUS_QUERY = '{ me { id } }';
@@ -34,7 +40,7 @@ const IDLE_TTL_SECONDS = 7 * 86_400;
 interface Settings {
   loadAverageBefore: number;
   durationSeconds: number;
-  /** Anonymous and authenticated runs alternate in this many A B B A rounds. */
+  /** Interleaved scenarios alternate in this many A B … B A rounds. */
   rounds: number;
   warmUpSeconds: number;
   connections: number;
@@ -65,7 +71,17 @@ async function main(): Promise<void> {
 
   const redis = await startBenchRedis();
   try {
-    const single = (await benchmarkServer(redis, settings, workDirectory, 1, 'full')) as FullRun;
+    const references = await startReferenceServers({
+      redisUrl: redis.url,
+      logDirectory: workDirectory,
+      cpuProfileDirectory: settings.cpuProfile ? join(workDirectory, 'profiles') : undefined,
+    });
+    let single: FullRun;
+    try {
+      single = (await benchmarkServer(redis, settings, workDirectory, 1, { references })) as FullRun;
+    } finally {
+      await references.stop();
+    }
     const twoWorkers = await benchmarkServer(redis, settings, workDirectory, 2, 'throughput');
     const redisVersion = (await readInfo(redis.admin, 'server')).get('redis_version') ?? '?';
     const result = summarize(settings, single, twoWorkers, redisVersion);
@@ -120,19 +136,32 @@ interface ThroughputRun {
 interface FullRun extends ThroughputRun {
   duringLogins: Scenario & { logins: LoginStormResult };
   mySessions: Scenario & { sessions: number; redisRoundTripsWithOneSession: number };
+  /** The reference servers' `me`, measured interleaved with anonymous and authenticated. */
+  references: ReferenceRuns;
+}
+
+interface ReferenceRuns {
+  bare: Scenario;
+  expressSession: Scenario;
+}
+
+/** The single-process run also loads the reference servers. */
+interface FullScope {
+  references: ReferenceServers;
 }
 
 /**
  * The server with WEB_CONCURRENCY=`workers`: anonymous and authenticated `me`; for the
- * full run also `me` during a login storm and `mySessions` with 50 sessions. Null when
- * the server ignored WEB_CONCURRENCY (it runs one process whatever it says).
+ * full run also the reference servers' `me` (interleaved with those two), `me` during a
+ * login storm and `mySessions` with 50 sessions. Null when the server ignored
+ * WEB_CONCURRENCY (it runs one process whatever it says).
  */
 async function benchmarkServer(
   redis: BenchRedis,
   settings: Settings,
   workDirectory: string,
   workers: number,
-  scope: 'full' | 'throughput',
+  scope: FullScope | 'throughput',
 ): Promise<ThroughputRun | FullRun | null> {
   const label = `[WEB_CONCURRENCY=${workers}]`;
   const server = await startServerProcess({
@@ -150,30 +179,38 @@ async function benchmarkServer(
     }
     await redis.admin.flushall();
     const tag = `w${workers}`;
-    const load = (query: string, headersOf?: (index: number) => Record<string, string>): LoadOptions => ({
-      graphqlUrl: server.graphqlUrl,
-      body: JSON.stringify({ query }),
-      connections: settings.connections,
-      durationSeconds: settings.durationSeconds,
-      headersOf,
+    const loadOn = (target: ServerProcess, query: string, viewers?: Presented[]): MeteredLoad => ({
+      server: target,
+      load: {
+        graphqlUrl: target.graphqlUrl,
+        body: JSON.stringify({ query }),
+        connections: settings.connections,
+        durationSeconds: settings.durationSeconds,
+        // Each connection presents its own session.
+        headersOf: viewers && ((index) => viewers[index % viewers.length]!.headers),
+      },
     });
+    const load = (query: string, viewers?: Presented[]) => loadOn(server, query, viewers).load;
 
     console.log(`${label} signing up ${settings.connections} users`);
     const viewers = await signUpUsers(server, `${tag}-viewer`, settings.connections);
-    const asViewer = (index: number) => viewers[index % viewers.length]!.headers;
+    const scenarios = [loadOn(server, ANONYMOUS_QUERY), loadOn(server, ME_QUERY, viewers)];
+    const references = scope === 'throughput' ? null : scope.references;
+    if (references) {
+      console.log(`${label} reference servers: checking the bare one, logging ${settings.connections} users in to the express-session one`);
+      await expectMe(references.bare, { headers: {} });
+      const referenceViewers = await expressSessionUsers(references.expressSession, redis, `${tag}-reference`, settings.connections);
+      scenarios.push(loadOn(references.bare, ME_QUERY), loadOn(references.expressSession, ME_QUERY, referenceViewers));
+    }
 
     console.log(`${label} warming up`);
-    await runLoadSample({ ...load(ME_QUERY, asViewer), durationSeconds: settings.warmUpSeconds });
-    await runLoadSample({ ...load(ANONYMOUS_QUERY), durationSeconds: settings.warmUpSeconds });
+    for (const scenario of scenarios) await runLoadSample({ ...scenario.load, durationSeconds: settings.warmUpSeconds });
 
-    console.log(`${label} anonymous ${ANONYMOUS_QUERY} and authenticated ${ME_QUERY}, interleaved`);
-    const [anonymous, authenticated] = await measureInterleaved(
-      server,
-      redis,
-      [load(ANONYMOUS_QUERY), load(ME_QUERY, asViewer)],
-      settings.rounds,
+    console.log(
+      `${label} anonymous ${ANONYMOUS_QUERY} and authenticated ${ME_QUERY}` + (references ? ', the reference servers\' me' : '') + ', interleaved',
     );
-    if (scope === 'throughput') return { workers, processes, anonymous: anonymous!, authenticated: authenticated! };
+    const [anonymous, authenticated, bare, expressSession] = await measureInterleaved(redis, scenarios, settings.rounds);
+    if (!references) return { workers, processes, anonymous: anonymous!, authenticated: authenticated! };
 
     // Round trips are counted on fresh sessions: an older one may be due its once-a-minute lastSeenAt write.
     const freshViewer = async (label: string) => (await signUpUsers(server, `${tag}-${label}`, 1))[0]!;
@@ -181,17 +218,21 @@ async function benchmarkServer(
     authenticated!.redisRoundTripsPerRequest = (
       await countRoundTrips(redis.admin, ROUND_TRIP_SAMPLE, () => expectMe(server, meViewer))
     ).roundTripsPerRequest;
+    const [referenceViewer] = await expressSessionUsers(references.expressSession, redis, `${tag}-reference-me`, 1);
+    expressSession!.redisRoundTripsPerRequest = (
+      await countRoundTrips(redis.admin, ROUND_TRIP_SAMPLE, () => expectMe(references.expressSession, referenceViewer!))
+    ).roundTripsPerRequest;
 
     console.log(`${label} authenticated ${ME_QUERY} with ${LOGINS_IN_FLIGHT} logins in flight`);
     const stormUsers = await createUsers(server, `${tag}-storm`, LOGINS_IN_FLIGHT);
     const storm = startLoginStorm(server, stormUsers);
     await storm.started;
-    const duringLoginsLoad = await measure(server, redis, load(ME_QUERY, asViewer));
+    const duringLoginsLoad = await measure(server, redis, load(ME_QUERY, viewers));
     const duringLogins = { ...duringLoginsLoad, logins: await storm.stop() };
 
     console.log(`${label} mySessions of a user with ${SESSIONS_FOR_MY_SESSIONS} sessions`);
     const owner = await userWithSessions(server, `${tag}-owner`, SESSIONS_FOR_MY_SESSIONS);
-    const mySessionsLoad = await measure(server, redis, load(MY_SESSIONS_QUERY, () => owner.presented.headers));
+    const mySessionsLoad = await measure(server, redis, load(MY_SESSIONS_QUERY, [owner.presented]));
     const listSessions = (viewer: Presented) => async () => {
       const { data } = await graphqlRequest<{ mySessions: unknown[] }>(server.graphqlUrl, MY_SESSIONS_QUERY, {}, viewer.headers);
       if (!data?.mySessions.length) throw new Error(`mySessions came back as ${JSON.stringify(data)}`);
@@ -205,29 +246,40 @@ async function benchmarkServer(
       authenticated: authenticated!,
       duringLogins,
       mySessions: { ...mySessionsLoad, sessions: owner.sessionCount, redisRoundTripsWithOneSession: withOneSession },
+      references: { bare: bare!, expressSession: expressSession! },
     };
   } finally {
     await server.stop();
   }
 }
 
+/** A load and the server it goes to, whose CPU time is metered. */
+interface MeteredLoad {
+  server: ServerProcess;
+  load: LoadOptions;
+}
+
 /**
- * Splits each scenario's time into 2 x `rounds` parts run in the order A B B A, A B B A, …:
+ * Splits each scenario's time into 2 x `rounds` parts run in the order A B C C B A, …:
  * drift in the machine's speed (other processes, CPU steal on a VM) then weighs on every
- * scenario alike, and their ratio is fair.
+ * scenario alike, and their ratios are fair.
  */
-async function measureInterleaved(server: ServerProcess, redis: BenchRedis, scenarios: LoadOptions[], rounds: number): Promise<Scenario[]> {
-  const parts = scenarios.map((options) => ({ ...options, durationSeconds: options.durationSeconds / (2 * rounds) }));
+async function measureInterleaved(redis: BenchRedis, scenarios: MeteredLoad[], rounds: number): Promise<Scenario[]> {
+  const parts = scenarios.map(({ server, load }) => ({ server, load: { ...load, durationSeconds: load.durationSeconds / (2 * rounds) } }));
   const samples = parts.map(() => [] as MeteredSample[]);
   const round = [...parts.keys(), ...[...parts.keys()].reverse()];
+  // The warm-up's last requests are still being served.
+  await waitUntilQuiet(redis.admin);
   for (let i = 0; i < rounds; i++) {
-    for (const index of round) samples[index]!.push(await meteredSample(server, redis, parts[index]!));
+    for (const index of round) {
+      samples[index]!.push(await meteredSample(parts[index]!.server, redis, parts[index]!.load, { awaitInFlight: true }));
+    }
   }
   return samples.map(summarizeScenario);
 }
 
 async function measure(server: ServerProcess, redis: BenchRedis, options: LoadOptions): Promise<Scenario> {
-  return summarizeScenario([await meteredSample(server, redis, options)]);
+  return summarizeScenario([await meteredSample(server, redis, options, { awaitInFlight: false })]);
 }
 
 interface MeteredSample {
@@ -236,10 +288,21 @@ interface MeteredSample {
   redisCommands: CommandCounts;
 }
 
-async function meteredSample(server: ServerProcess, redis: BenchRedis, options: LoadOptions): Promise<MeteredSample> {
+/**
+ * With `awaitInFlight`, the requests left in flight when the time was up (counted as sent)
+ * are served, and metered, before the sample ends rather than in the next one, which may be
+ * another server's. Not while other load keeps Redis busy (the login storm): it never goes quiet.
+ */
+async function meteredSample(
+  server: ServerProcess,
+  redis: BenchRedis,
+  options: LoadOptions,
+  { awaitInFlight }: { awaitInFlight: boolean },
+): Promise<MeteredSample> {
   const commandsBefore = await readCommandCounts(redis.admin);
   const cpuBefore = await server.cpuMillis();
   const load = await runLoadSample(options);
+  if (awaitInFlight) await waitUntilQuiet(redis.admin);
   const cpuAfter = await server.cpuMillis();
   const commandsAfter = await readCommandCounts(redis.admin);
   if (load.errors > 0 || load.non2xx > 0 || load.requests === 0) {
@@ -280,6 +343,14 @@ async function signUpUsers(server: ServerProcess, label: string, count: number):
   const users = Array.from({ length: count }, (_, i) => ({ email: `${label}-${i}@bench.example`, password: BENCH_PASSWORD }));
   const presented = await inParallel(users, (user, i) => signUp(server.graphqlUrl, user, i % 2 === 0 ? 'HEADER' : 'COOKIE'));
   for (const [i, viewer] of presented.entries()) await expectMe(server, viewer, users[i]!.email);
+  return presented;
+}
+
+/** Users of the express-session reference server, each with its own session, checked like signUpUsers'. */
+async function expressSessionUsers(server: ServerProcess, redis: BenchRedis, label: string, count: number): Promise<Presented[]> {
+  const emails = Array.from({ length: count }, (_, i) => `${label}-${i}@bench.example`);
+  const presented = await inParallel(emails, (email) => expressSessionLogin(server, redis.admin, email));
+  for (const [i, viewer] of presented.entries()) await expectMe(server, viewer, emails[i]);
   return presented;
 }
 
@@ -368,7 +439,9 @@ interface Target {
 }
 
 function summarize(settings: Settings, single: FullRun, twoWorkers: ThroughputRun | FullRun | null, redisVersion: string) {
-  const { anonymous, authenticated, duringLogins, mySessions } = single;
+  const { references, ...singleProcess } = single;
+  const { anonymous, authenticated, duringLogins, mySessions } = singleProcess;
+  const { bare, expressSession } = references;
   const ratioToAnonymous = authenticated.requestsPerSecond / anonymous.requestsPerSecond;
   // The same comparison by the server's CPU time per request, which the load generator's speed does not sway.
   const cpuRatioToAnonymous =
@@ -377,11 +450,21 @@ function summarize(settings: Settings, single: FullRun, twoWorkers: ThroughputRu
       : null;
   const throughputDuringLogins = duringLogins.requestsPerSecond / authenticated.requestsPerSecond;
   const p99DuringLogins = duringLogins.latencyMillis.p99 / authenticated.latencyMillis.p99;
-  // Each session writes lastSeenAt at most once per touch interval, whatever its request rate;
-  // a 10 s run is too short to see it, so it is added here for as many sessions as connections.
+  // Each session writes lastSeenAt at most once per touch interval, whatever its request rate. The
+  // sessions were all created at sign-up, so a run sees either none of these writes (it ended within
+  // the interval) or a burst of one per session: those seen are replaced by the steady-state rate,
+  // for as many sessions as connections. A write is one script call (EVALSHA, or EVAL when not cached).
   const touchesPerRequest = settings.connections / touchIntervalSeconds(IDLE_TTL_SECONDS) / authenticated.requestsPerSecond;
-  const steadyStateCommands = authenticated.redisCommandsPerRequest + touchesPerRequest * COMMANDS_PER_TOUCH;
+  const touchesInRunPerRequest = (authenticated.redisCommandBreakdown.evalsha ?? 0) + (authenticated.redisCommandBreakdown.eval ?? 0);
+  const steadyStateCommands = authenticated.redisCommandsPerRequest + (touchesPerRequest - touchesInRunPerRequest) * COMMANDS_PER_TOUCH;
   const listingRoundTrips = mySessions.redisRoundTripsPerRequest! - authenticated.redisRoundTripsPerRequest!;
+  const cpuRatioToBare =
+    authenticated.serverCpuMicrosPerRequest !== null && bare.serverCpuMicrosPerRequest !== null
+      ? authenticated.serverCpuMicrosPerRequest / bare.serverCpuMicrosPerRequest
+      : null;
+  const throughputToExpressSession = authenticated.requestsPerSecond / expressSession.requestsPerSecond;
+  const microsPerRequest = (scenario: Scenario) => `${Math.round(scenario.serverCpuMicrosPerRequest!)} us`;
+  const requestsPerSecond = (scenario: Scenario) => `${Math.round(scenario.requestsPerSecond).toLocaleString('en')} req/s`;
   const targets: Target[] = [
     {
       target: 'authenticated me >= 0.90x anonymous',
@@ -391,7 +474,8 @@ function summarize(settings: Settings, single: FullRun, twoWorkers: ThroughputRu
     {
       target: '<= 1 Redis command per authenticated request',
       measured:
-        `${authenticated.redisCommandsPerRequest.toFixed(3)} in the run, ${steadyStateCommands.toFixed(3)} with lastSeenAt writes; ` +
+        `${authenticated.redisCommandsPerRequest.toFixed(3)} in the run (${Math.round(touchesInRunPerRequest * authenticated.requestsSent)} lastSeenAt writes), ` +
+        `${steadyStateCommands.toFixed(3)} with their steady-state rate; ` +
         `${authenticated.redisRoundTripsPerRequest} round trip`,
       met: steadyStateCommands <= 1.01,
     },
@@ -408,6 +492,19 @@ function summarize(settings: Settings, single: FullRun, twoWorkers: ThroughputRu
         `${mySessions.redisCommandsPerRequest.toFixed(0)} commands inside Redis`,
       met: listingRoundTrips === 1 && mySessions.redisRoundTripsPerRequest === mySessions.redisRoundTripsWithOneSession,
     },
+    {
+      target: 'authenticated me: server CPU per request <= 1.0x the bare Apollo + type-graphql server',
+      measured:
+        cpuRatioToBare === null
+          ? 'not measured (no /proc)'
+          : `${cpuRatioToBare.toFixed(2)}x (${microsPerRequest(authenticated)} vs ${microsPerRequest(bare)})`,
+      met: cpuRatioToBare !== null && cpuRatioToBare <= 1,
+    },
+    {
+      target: 'authenticated me: req/s >= 1.5x express-session + connect-redis',
+      measured: `${throughputToExpressSession.toFixed(2)}x (${requestsPerSecond(authenticated)} vs ${requestsPerSecond(expressSession)})`,
+      met: throughputToExpressSession >= 1.5,
+    },
   ];
   return {
     measuredAt: new Date().toISOString(),
@@ -420,7 +517,12 @@ function summarize(settings: Settings, single: FullRun, twoWorkers: ThroughputRu
       loadAverageBefore: settings.loadAverageBefore,
     },
     settings: { durationSeconds: settings.durationSeconds, rounds: settings.rounds, connections: settings.connections, bcryptCost: settings.bcryptCost },
-    singleProcess: single,
+    singleProcess,
+    /** Measured interleaved with singleProcess.anonymous and .authenticated. */
+    references: {
+      bare: { server: REFERENCE_DESCRIPTIONS.bare, query: ME_QUERY, ...bare },
+      expressSession: { server: REFERENCE_DESCRIPTIONS.expressSession, query: ME_QUERY, ...expressSession },
+    },
     twoWorkers: twoWorkers ?? 'WEB_CONCURRENCY is not supported by this server yet',
     ratios: {
       authenticatedToAnonymous: ratioToAnonymous,
@@ -428,6 +530,12 @@ function summarize(settings: Settings, single: FullRun, twoWorkers: ThroughputRu
       throughputDuringLoginsToIdle: throughputDuringLogins,
       p99DuringLoginsToIdle: p99DuringLogins,
       lastSeenAtWritesPerRequest: touchesPerRequest,
+      authenticatedCpuPerRequestToBare: cpuRatioToBare,
+      authenticatedRequestsPerSecondToExpressSession: throughputToExpressSession,
+      redisCommandsPerAuthenticatedRequest: {
+        sessionql: authenticated.redisCommandsPerRequest,
+        expressSession: expressSession.redisCommandsPerRequest,
+      },
       twoWorkersToOne: twoWorkers
         ? {
             anonymous: twoWorkers.anonymous.requestsPerSecond / anonymous.requestsPerSecond,
@@ -462,7 +570,7 @@ function report(result: ReturnType<typeof summarize>): void {
     scenario.redisRoundTripsPerRequest === undefined ? '' : String(scenario.redisRoundTripsPerRequest),
     notes,
   ];
-  const { singleProcess: single, ratios } = result;
+  const { singleProcess: single, references, ratios } = result;
   const logins = single.duringLogins.logins;
   const rows = [
     row(`anonymous ${ANONYMOUS_QUERY}`, single.anonymous),
@@ -475,6 +583,16 @@ function report(result: ReturnType<typeof summarize>): void {
       false,
     ),
     row(`mySessions, ${single.mySessions.sessions} sessions`, single.mySessions),
+    row(
+      `reference: bare Apollo + type-graphql ${ME_QUERY}`,
+      references.bare,
+      ratios.authenticatedCpuPerRequestToBare === null ? '' : `authenticated: ${ratios.authenticatedCpuPerRequestToBare.toFixed(2)}x its CPU/req`,
+    ),
+    row(
+      `reference: express-session ${ME_QUERY}`,
+      references.expressSession,
+      `authenticated: ${ratios.authenticatedRequestsPerSecondToExpressSession.toFixed(2)}x its req/s`,
+    ),
   ];
   if (typeof result.twoWorkers === 'object' && result.twoWorkers && ratios.twoWorkersToOne) {
     rows.push(
@@ -484,6 +602,22 @@ function report(result: ReturnType<typeof summarize>): void {
   }
   printTable(['scenario', 'req/s', 'p50 ms', 'p99 ms', 'server CPU us/req', 'Redis cmds/req', 'round trips', 'notes'], rows);
   if (typeof result.twoWorkers === 'string') console.log(`\n${result.twoWorkers}: single-process figures only.`);
+  const commandBreakdown = (scenario: Scenario) => {
+    const commands = Object.entries(scenario.redisCommandBreakdown).sort(([, a], [, b]) => b - a);
+    const shown = commands.filter(([, perRequest]) => perRequest >= 0.005);
+    const others = commands.slice(shown.length);
+    const othersPerRequest = others.reduce((total, [, perRequest]) => total + perRequest, 0);
+    return [
+      ...shown.map(([name, perRequest]) => `${perRequest.toFixed(2)} ${name.toUpperCase()}`),
+      ...(others.length > 0 ? [`${othersPerRequest.toFixed(3)} in ${others.length} other commands`] : []),
+    ].join(' + ');
+  };
+  console.log(
+    `\nRedis commands per authenticated me: sessionql ${ratios.redisCommandsPerAuthenticatedRequest.sessionql.toFixed(2)} ` +
+      `(${commandBreakdown(single.authenticated)}), ` +
+      `express-session + connect-redis ${ratios.redisCommandsPerAuthenticatedRequest.expressSession.toFixed(2)} ` +
+      `(${commandBreakdown(references.expressSession)})`,
+  );
   console.log('\ntargets (Redis memory per session: npm run bench:memory)');
   printTable(
     ['target', 'measured', 'met'],

@@ -74,7 +74,7 @@ export async function countRoundTrips(
  * Waits until Redis has run no command for a while: requests that a load run left in
  * flight are still being served after it ended, and would be counted otherwise.
  */
-async function waitUntilQuiet(admin: Redis): Promise<void> {
+export async function waitUntilQuiet(admin: Redis): Promise<void> {
   let previous = -1;
   for (;;) {
     const total = sum(await readCommandCounts(admin));

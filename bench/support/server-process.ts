@@ -24,6 +24,8 @@ export interface ServerOptions {
 }
 
 export interface ServerProcess {
+  /** http://127.0.0.1:port */
+  origin: string;
   graphqlUrl: string;
   /**
    * CPU time (user + system) used so far by the server and its worker processes, in ms;
@@ -40,24 +42,54 @@ export interface ServerProcess {
  * production: it gets its own CPU time, apart from the load generator.
  */
 export async function startServerProcess(options: ServerOptions): Promise<ServerProcess> {
+  return startChildServer({
+    name: 'the server',
+    entry: SERVER_ENTRY,
+    environment: {
+      // Production mode refuses a cost under 10: a cheaper one (--bcrypt-cost 4) runs in development mode.
+      NODE_ENV: options.bcryptCost >= 10 ? 'production' : 'development',
+      REDIS_URL: options.redisUrl,
+      SESSION_SECRETS: randomBytes(32).toString('base64url'),
+      BCRYPT_COST: String(options.bcryptCost),
+      LOG_LEVEL: 'info',
+      ...(options.workers === undefined ? {} : { WEB_CONCURRENCY: String(options.workers) }),
+    },
+    readiness: { path: '/readyz' },
+    logFile: options.logFile,
+    cpuProfileDirectory: options.cpuProfileDirectory,
+  });
+}
+
+export interface ChildServerOptions {
+  /** For error messages: "the server", "the bare reference server", … */
+  name: string;
+  /** The script Node runs. */
+  entry: string;
+  /** Node options before the entry (e.g. a `-r` loader). */
+  nodeArguments?: string[];
+  /** Its whole environment besides PATH, HOST and PORT (nothing else is inherited). */
+  environment: Record<string, string>;
+  /** The request that answers 200 once the server serves (GET when `init` is omitted). */
+  readiness: { path: string; init?: RequestInit };
+  /** Its stdout and stderr go here. */
+  logFile: string;
+  /** Directory for `node --cpu-prof` profiles of every process of it; none when omitted. */
+  cpuProfileDirectory?: string;
+}
+
+/**
+ * A Node server as a child process listening on a free loopback port (HOST and PORT in
+ * its environment), killed when the benchmark exits, however it exits.
+ */
+export async function startChildServer(options: ChildServerOptions): Promise<ServerProcess> {
   const port = await freeLoopbackPort();
-  const environment: Record<string, string> = {
-    // Production mode refuses a cost under 10: a cheaper one (--bcrypt-cost 4) runs in development mode.
-    NODE_ENV: options.bcryptCost >= 10 ? 'production' : 'development',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    REDIS_URL: options.redisUrl,
-    SESSION_SECRETS: randomBytes(32).toString('base64url'),
-    BCRYPT_COST: String(options.bcryptCost),
-    LOG_LEVEL: 'info',
-    ...(options.workers === undefined ? {} : { WEB_CONCURRENCY: String(options.workers) }),
-  };
-  const nodeArguments = options.cpuProfileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDirectory}`] : [];
+  const environment = { PATH: process.env.PATH ?? '', ...options.environment, HOST: '127.0.0.1', PORT: String(port) };
+  const profiling = options.cpuProfileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDirectory}`] : [];
   const log = createWriteStream(options.logFile, { flags: 'a' });
   await once(log, 'open');
-  const child = spawn(process.execPath, [...nodeArguments, SERVER_ENTRY], {
+  const child = spawn(process.execPath, [...profiling, ...(options.nodeArguments ?? []), options.entry], {
     cwd: REPOSITORY_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...environment },
+    env: environment,
     stdio: ['ignore', log, log],
   });
   const killOnExit = () => child.kill('SIGKILL');
@@ -68,16 +100,17 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
     log.end();
   };
 
-  const graphqlUrl = `http://127.0.0.1:${port}/graphql`;
+  const origin = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilReady(`http://127.0.0.1:${port}/readyz`, child);
+    await waitUntilReady(`${origin}${options.readiness.path}`, options.readiness.init ?? {}, child);
   } catch (error) {
     await stop();
     const logTail = (await readFile(options.logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
-    throw new Error(`${(error as Error).message}\n--- server log (${options.logFile}) ---\n${logTail}`);
+    throw new Error(`${options.name}: ${(error as Error).message}\n--- its log (${options.logFile}) ---\n${logTail}`);
   }
   return {
-    graphqlUrl,
+    origin,
+    graphqlUrl: `${origin}/graphql`,
     cpuMillis: async () => {
       const tree = await processTree(child.pid!);
       return tree && ([...tree.values()].reduce((total, ticks) => total + ticks, 0) * 1000) / CLOCK_TICKS_PER_SECOND;
@@ -120,19 +153,19 @@ async function processTree(rootPid: number): Promise<Map<number, number> | null>
   return tree;
 }
 
-async function waitUntilReady(readyUrl: string, child: ChildProcess): Promise<void> {
+async function waitUntilReady(readyUrl: string, init: RequestInit, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MILLIS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited at start (${child.exitCode ?? child.signalCode})`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`it exited at start (${child.exitCode ?? child.signalCode})`);
     try {
-      const response = await fetch(readyUrl, { signal: AbortSignal.timeout(1000) });
+      const response = await fetch(readyUrl, { ...init, signal: AbortSignal.timeout(1000) });
       if (response.status === 200) return;
     } catch {
       // Not listening yet.
     }
     await delay(100);
   }
-  throw new Error(`the server was not ready within ${READY_TIMEOUT_MILLIS} ms`);
+  throw new Error(`not ready within ${READY_TIMEOUT_MILLIS} ms`);
 }
 
 /** SIGTERM (the server drains and exits, writing its CPU profiles), then SIGKILL if it hangs. */
