@@ -331,6 +331,75 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('mail', () => {
+    it('logs mails instead of sending them, with links to the development SPA origin, when nothing is set', () => {
+      expect(loadConfig({}).mail).toEqual({
+        smtpUrl: null,
+        from: 'sessionql <no-reply@localhost>',
+        appOrigin: 'http://127.0.0.1:5173',
+        appOriginDefaulted: true,
+      });
+    });
+
+    it.each([
+      'smtp://127.0.0.1:2525',
+      'smtps://mailer:p%40ss@smtp.example.com:465',
+      'smtp://apikey:secret@smtp.example.com:587/',
+      'smtp://smtp.example.com?requireTLS=true',
+    ])('takes SMTP_URL=%s', (url) => {
+      expect(loadConfig({ SMTP_URL: url }).mail.smtpUrl).toBe(url);
+    });
+
+    it.each(['http://smtp.example.com', 'smtp.example.com:587', 'not a url', 'smtp://', 'smtp://smtp.example.com/relay', 'smtp://host:99999'])(
+      'rejects SMTP_URL=%j',
+      (url) => {
+        expect(problemsNaming('SMTP_URL', problemsFor({ SMTP_URL: url }))).toHaveLength(1);
+      },
+    );
+
+    it('never echoes any part of a bad SMTP_URL, whose password is a secret', () => {
+      for (const url of ['http://mailer:hunter2-smtp-password@smtp.example.com', 'smtp://mailer:hunter2-smtp-password@smtp.example.com/path']) {
+        const problems = problemsFor({ SMTP_URL: url });
+        expect(problemsNaming('SMTP_URL', problems)).toHaveLength(1);
+        expect(problems.join('\n')).not.toMatch(/hunter2|mailer|smtp\.example/);
+      }
+    });
+
+    it.each(['no-reply@example.com', 'Example <no-reply@example.com>', '"Example, Inc." <no-reply@example.com>', 'Bücher <post@bücher.example>'])(
+      'takes MAIL_FROM=%j',
+      (from) => {
+        expect(loadConfig({ MAIL_FROM: from }).mail.from).toBe(from);
+      },
+    );
+
+    it.each([
+      'no-reply',
+      'Example',
+      'a@example.com, b@example.com',
+      'Example, Inc. <no-reply@example.com>',
+      '<no-reply@example.com',
+      'Example <no-reply@example.com>\r\nBcc: everyone@example.com',
+    ])('rejects MAIL_FROM=%j on one line', (from) => {
+      const problems = problemsNaming('MAIL_FROM', problemsFor({ MAIL_FROM: from }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).not.toMatch(/[\r\n]/);
+    });
+
+    it('takes APP_ORIGIN as an exact origin', () => {
+      const config = loadConfig({ APP_ORIGIN: 'https://app.example.com' });
+      expect(config.mail.appOrigin).toBe('https://app.example.com');
+      expect(config.mail.appOriginDefaulted).toBe(false);
+      expect(loadConfig({ APP_ORIGIN: 'http://localhost:3000' }).mail.appOrigin).toBe('http://localhost:3000');
+    });
+
+    it.each(['https://app.example.com/', 'https://app.example.com/reset', 'https://app.example.com?x=1', 'ftp://app.example.com', 'app.example.com', '*'])(
+      'rejects APP_ORIGIN=%j',
+      (origin) => {
+        expect(problemsNaming('APP_ORIGIN', problemsFor({ APP_ORIGIN: origin }))).toHaveLength(1);
+      },
+    );
+  });
+
   describe('errors', () => {
     it('reports every bad variable at once, each by name', () => {
       const variables = {
