@@ -332,6 +332,13 @@ function crossVariableProblems(parsed: Partial<ParsedEnvironment>, failed: Set<s
   if (production && parsed.BCRYPT_COST !== undefined && parsed.BCRYPT_COST < 10) {
     problems.push(`BCRYPT_COST must be at least 10 when NODE_ENV=production (got ${parsed.BCRYPT_COST})`);
   }
+  // Without them a production server could not send a password reset, or would send links to nowhere.
+  if (production && !parsed.SMTP_URL && !failed.has('SMTP_URL')) {
+    problems.push('SMTP_URL is required when NODE_ENV=production (smtp:// or smtps://, credentials in the URL: mails are sent through it)');
+  }
+  if (production && !parsed.APP_ORIGIN && !failed.has('APP_ORIGIN')) {
+    problems.push('APP_ORIGIN is required when NODE_ENV=production (the SPA\'s origin, like https://app.example.com: links in mails point to it)');
+  }
   const sharedStore = parsed.REDIS_URL || parsed.REDIS_CLUSTER_NODES || parsed.REDIS_SENTINELS;
   if ((parsed.WEB_CONCURRENCY ?? 1) > 1 && !sharedStore && !failed.has('REDIS_URL')) {
     problems.push(
