@@ -93,13 +93,9 @@ export class SmtpMailer implements Mailer {
       // Not even the message's encoding runs on the caller's turn of the event loop.
       setImmediate(() => {
         this.deliver(message)
-          .catch((error: unknown) => {
-            try {
-              this.logger.error({ mail: this.describe(message), error: describeFailure(error, message) }, 'mail delivery crashed');
-            } catch {
-              // Nothing left to tell it to.
-            }
-          })
+          .catch((error: unknown) =>
+            quietly(() => this.logger.error({ mail: this.describe(message), error: describeFailure(error, message) }, 'mail delivery crashed')),
+          )
           .finally(() => this.finishedOne());
       });
     } catch {
@@ -128,7 +124,9 @@ export class SmtpMailer implements Mailer {
     ]);
     clearTimeout(deadline);
     if (!finishedInTime) {
-      this.logger.error({ mails: this.pendingMails, closeTimeoutMillis: this.closeTimeoutMillis }, 'mailer closing: giving up on mails not delivered in time');
+      quietly(() =>
+        this.logger.error({ mails: this.pendingMails, closeTimeoutMillis: this.closeTimeoutMillis }, 'mailer closing: giving up on mails not delivered in time'),
+      );
       this.givingUp.abort();
       this.slots.cancelWaiting();
       // Every delivery now ends at its next step: no slot is granted, attempts are abandoned.
@@ -137,7 +135,7 @@ export class SmtpMailer implements Mailer {
     try {
       this.transport.close();
     } catch (error) {
-      this.logger.warn({ error: describeFailure(error) }, 'mail transport did not close cleanly');
+      quietly(() => this.logger.warn({ error: describeFailure(error) }, 'mail transport did not close cleanly'));
     }
   }
 
@@ -260,6 +258,15 @@ class DeliverySlots {
     const waiting = this.waiting;
     this.waiting = [];
     for (const resolve of waiting) resolve(false);
+  }
+}
+
+/** Runs `log`, swallowing what it throws: a broken logger must not break sending or shutdown. */
+function quietly(log: () => void): void {
+  try {
+    log();
+  } catch {
+    // Nothing left to tell it to.
   }
 }
 
