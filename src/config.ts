@@ -55,6 +55,17 @@ export interface Config {
   graphqlLimits: { maxDepth: number; maxAliases: number; maxCost: number };
   /** With a token, GET /metrics answers only `Authorization: Bearer <token>`. */
   metrics: { token: string | null };
+  /** Outgoing mail: account lifecycle links (reset, verification, email change) and security notices. */
+  mail: {
+    /** SMTP_URL (smtp:// or smtps://, credentials in the URL). Null when unset (never in production): mails are then logged, not sent. */
+    smtpUrl: string | null;
+    /** MAIL_FROM: the From header of every mail. */
+    from: string;
+    /** APP_ORIGIN: the SPA's origin, which every link in a mail points to (`${appOrigin}/reset-password?token=…`). */
+    appOrigin: string;
+    /** True when APP_ORIGIN was not set and the development default is used. */
+    appOriginDefaulted: boolean;
+  };
   /** How the server runs: how many worker processes share the port, and how SIGTERM ends them. */
   runtime: {
     /** WEB_CONCURRENCY: 1 runs the server in this process; more fork workers with node:cluster. */
@@ -76,6 +87,12 @@ export class ConfigError extends Error {
 const MIN_SECRET_LENGTH = 32;
 const MIN_METRICS_TOKEN_LENGTH = 16;
 const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/**
+ * Where mail links point when APP_ORIGIN is not set (development and tests only): the origin
+ * the README serves the example SPA from, so that a link from the log opens on the same host.
+ */
+export const DEVELOPMENT_APP_ORIGIN = 'http://127.0.0.1:5173';
+export const DEFAULT_MAIL_FROM = 'sessionql <no-reply@localhost>';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 type Ctx = z.core.$RefinementCtx<string | undefined>;
@@ -160,20 +177,58 @@ const secretList = variable((value, ctx) => {
   return secrets;
 });
 
+/** An origin exactly as browsers send it: http(s), host, optional port, no path, no trailing slash. */
+function isExactOrigin(origin: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  return /^https?:$/.test(parsed.protocol) && parsed.origin === origin;
+}
+
 const originList = variable((value, ctx) => {
   const origins = value.split(',').map((origin) => origin.trim()).filter(Boolean);
   for (const origin of origins) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+    if (!isExactOrigin(origin)) {
       return fail(ctx, value, `must list exact origins like https://app.example.com (bad entry "${origin}")`);
     }
   }
   return origins;
+});
+
+const appOrigin = variable((value, ctx) => {
+  if (isExactOrigin(value)) return value;
+  return fail(ctx, value, `must be an exact origin like https://app.example.com: scheme, host and optional port, no path (got "${value}")`);
+});
+
+const smtpUrl = variable((value, ctx) => {
+  // The URL carries the SMTP password: no message here quotes any part of it.
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail(ctx, undefined, 'must be an smtp:// or smtps:// URL');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    return fail(ctx, undefined, `must use smtp:// or smtps:// (got ${url.protocol}//)`);
+  }
+  if (!url.hostname) return fail(ctx, undefined, 'must name a host');
+  if (url.pathname !== '' && url.pathname !== '/') return fail(ctx, undefined, 'must have no path (smtp://user:password@host:port)');
+  return value;
+});
+
+/**
+ * One mailbox: `address@domain` or `Display Name <address@domain>` (the name quoted when it
+ * holds , ; : or @). No line breaks or other control characters: it becomes a header.
+ */
+const MAILBOX = /^(?:(?:"[^"\\\x00-\x1f\x7f]*" ?|[^"<>,;:@\\\x00-\x1f\x7f]*)<[^\s<>@"]+@[^\s<>@"]+>|[^\s<>@",;:]+@[^\s<>@",;:]+)$/;
+
+const mailbox = variable((value, ctx) => {
+  if (MAILBOX.test(value)) return value;
+  // JSON quoting, so that a line break in the value cannot split the one-line error.
+  return fail(ctx, value, `must be one address like no-reply@example.com or "Example" <no-reply@example.com> (got ${JSON.stringify(value)})`);
 });
 
 const trustProxy = variable((value, ctx): TrustProxySetting => {
@@ -223,6 +278,9 @@ const environmentSchema = z.object({
   TRUST_PROXY: trustProxy,
   COOKIE_SECURE: boolean,
   GRAPHIQL: boolean,
+  SMTP_URL: smtpUrl,
+  MAIL_FROM: mailbox,
+  APP_ORIGIN: appOrigin,
   METRICS_TOKEN: variable((value, ctx) => {
     // Never echo the token itself.
     if (value.length >= MIN_METRICS_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value)) return value;
@@ -275,6 +333,13 @@ function crossVariableProblems(parsed: Partial<ParsedEnvironment>, failed: Set<s
   }
   if (production && parsed.BCRYPT_COST !== undefined && parsed.BCRYPT_COST < 10) {
     problems.push(`BCRYPT_COST must be at least 10 when NODE_ENV=production (got ${parsed.BCRYPT_COST})`);
+  }
+  // Without them a production server could not send a password reset, or would send links to nowhere.
+  if (production && !parsed.SMTP_URL && !failed.has('SMTP_URL')) {
+    problems.push('SMTP_URL is required when NODE_ENV=production (smtp:// or smtps://, credentials in the URL: mails are sent through it)');
+  }
+  if (production && !parsed.APP_ORIGIN && !failed.has('APP_ORIGIN')) {
+    problems.push('APP_ORIGIN is required when NODE_ENV=production (the SPA\'s origin, like https://app.example.com: links in mails point to it)');
   }
   const sharedStore = parsed.REDIS_URL || parsed.REDIS_CLUSTER_NODES || parsed.REDIS_SENTINELS;
   if ((parsed.WEB_CONCURRENCY ?? 1) > 1 && !sharedStore && !failed.has('REDIS_URL')) {
@@ -341,6 +406,12 @@ function buildConfig(parsed: ParsedEnvironment): Config {
       maxCost: parsed.GRAPHQL_MAX_COST ?? 1000,
     },
     metrics: { token: parsed.METRICS_TOKEN ?? null },
+    mail: {
+      smtpUrl: parsed.SMTP_URL ?? null,
+      from: parsed.MAIL_FROM ?? DEFAULT_MAIL_FROM,
+      appOrigin: parsed.APP_ORIGIN ?? DEVELOPMENT_APP_ORIGIN,
+      appOriginDefaulted: parsed.APP_ORIGIN === undefined,
+    },
     runtime: {
       workers: parsed.WEB_CONCURRENCY ?? 1,
       shutdownGraceMillis: (parsed.SHUTDOWN_GRACE_PERIOD ?? 10) * 1000,

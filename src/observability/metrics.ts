@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { MAIL_KINDS, type MailKind, type MailMetrics } from '../mail/mailer';
 import { SESSION_END_REASON_NAMES, SESSION_END_REASONS, type SessionEndReason } from '../session/session-end-reason';
 import type { SessionTransport } from '../session/session.model';
 
@@ -40,7 +41,7 @@ const HTTP_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
  * One app instance's metrics, in its own registry (never prom-client's global one), so
  * that several apps in one process (tests, or a blue/green pair) count separately.
  */
-export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics {
+export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics, MailMetrics {
   readonly registry = new Registry();
   private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   private readonly httpDuration: Histogram<'method' | 'route'>;
@@ -50,6 +51,8 @@ export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics 
   private readonly sessionsStarted: Counter<'transport'>;
   private readonly sessionsEndedTotal: Counter<'reason'>;
   private readonly storeLatency: Histogram<'operation' | 'outcome'>;
+  private readonly mailsSent: Counter<'kind'>;
+  private readonly mailFailures: Counter<'kind'>;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -102,10 +105,26 @@ export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics 
       buckets: STORE_LATENCY_BUCKETS_SECONDS,
       registers,
     });
+    this.mailsSent = new Counter({
+      name: 'sessionql_mail_sent_total',
+      help: 'Mails the SMTP relay accepted, by kind (passwordReset, emailVerification, …).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.mailFailures = new Counter({
+      name: 'sessionql_mail_failures_total',
+      help: 'Mails given up on, by kind: every attempt failed, the relay refused them for good, or they were dropped (queue full, shutdown).',
+      labelNames: ['kind'],
+      registers,
+    });
     // Every known series starts at 0, so that rate() and alerts see it before the first event.
     for (const result of LOGIN_RESULTS) this.logins.inc({ result }, 0);
     for (const transport of ['COOKIE', 'HEADER']) this.sessionsStarted.inc({ transport }, 0);
     for (const reason of COUNTED_END_REASONS) this.sessionsEndedTotal.inc({ reason }, 0);
+    for (const kind of MAIL_KINDS) {
+      this.mailsSent.inc({ kind }, 0);
+      this.mailFailures.inc({ kind }, 0);
+    }
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'sessionql_' });
   }
 
@@ -132,6 +151,14 @@ export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics 
 
   sessionsEnded(reason: SessionEndReason, count: number): void {
     if (count > 0) this.sessionsEndedTotal.inc({ reason }, count);
+  }
+
+  mailSent(kind: MailKind): void {
+    this.mailsSent.inc({ kind });
+  }
+
+  mailFailed(kind: MailKind): void {
+    this.mailFailures.inc({ kind });
   }
 
   storeOperationFinished(operation: string, outcome: 'ok' | 'error', durationSeconds: number): void {

@@ -179,7 +179,10 @@ describe('createApp leaves the process to main.ts', () => {
 
   it.each(['production', 'development'])('registers no signal listener, started and stopped, with NODE_ENV=%s', async (environment) => {
     const before = SIGNALS.map((signal) => process.listenerCount(signal));
-    const server = await startTestServer({ store: 'memory', env: { NODE_ENV: environment, BCRYPT_COST: '10' } });
+    const server = await startTestServer({
+      store: 'memory',
+      env: { NODE_ENV: environment, BCRYPT_COST: '10', SMTP_URL: 'smtp://127.0.0.1:9', APP_ORIGIN: 'http://127.0.0.1:5173' },
+    });
     try {
       expect((await server.client().request(MeDocument)).status).toBe(200);
       expect(SIGNALS.map((signal) => process.listenerCount(signal))).toEqual(before);

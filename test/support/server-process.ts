@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TEST_SECRET } from './harness';
 import { freeLoopbackPort } from './global-setup';
+import { startTestSmtpServer, type TestSmtpServer } from './smtp-server';
 
 const ROOT = join(__dirname, '..', '..');
 const READY_TIMEOUT_MILLIS = 30_000;
@@ -25,14 +26,17 @@ export interface ServerProcess {
   signal(signal: NodeJS.Signals): void;
   /** SIGTERM, then SIGKILL if it lingers; always safe to call. */
   stop(): Promise<void>;
+  /** The SMTP server its mail goes to (production mode without an SMTP_URL of the test's own); null otherwise. */
+  readonly mailbox: TestSmtpServer | null;
 }
 
 /** How users run the server: production (the default here), or development on a laptop. */
 export type ServerMode = 'production' | 'development';
 
 const MODE_ENVIRONMENT: Record<ServerMode, Record<string, string>> = {
-  // The lowest cost production accepts; the suite's own hashing stays affordable.
-  production: { NODE_ENV: 'production', BCRYPT_COST: '10' },
+  // The lowest cost production accepts; the suite's own hashing stays affordable. Production
+  // also needs where links in mails point (and an SMTP server: see startServerProcess).
+  production: { NODE_ENV: 'production', BCRYPT_COST: '10', APP_ORIGIN: 'http://127.0.0.1:5173' },
   development: { NODE_ENV: 'development', BCRYPT_COST: '4' },
 };
 
@@ -47,11 +51,15 @@ export async function startServerProcess(
   options: { listening?: number; mode?: ServerMode } = {},
 ): Promise<ServerProcess> {
   const port = await freeLoopbackPort();
+  const mode = options.mode ?? 'production';
+  // Production sends mail (and refuses to start without SMTP_URL): a real SMTP server takes it.
+  const mailbox = mode === 'production' && env.SMTP_URL === undefined ? await startTestSmtpServer() : null;
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
-      ...MODE_ENVIRONMENT[options.mode ?? 'production'],
+      ...MODE_ENVIRONMENT[mode],
+      ...(mailbox ? { SMTP_URL: mailbox.url } : {}),
       HOST: '127.0.0.1',
       PORT: String(port),
       SESSION_SECRETS: TEST_SECRET,
@@ -60,7 +68,7 @@ export async function startServerProcess(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const server = new ChildServerProcess(child, port);
+  const server = new ChildServerProcess(child, port, mailbox);
   try {
     const listening = options.listening ?? 1;
     await server.waitForLog(() => server.logs.filter((line) => line.msg === 'sessionql listening').length >= listening, `${listening} × "sessionql listening"`, READY_TIMEOUT_MILLIS);
@@ -83,12 +91,14 @@ class ChildServerProcess implements ServerProcess {
   constructor(
     private readonly child: ChildProcess,
     readonly port: number,
+    readonly mailbox: TestSmtpServer | null,
   ) {
     this.url = `http://127.0.0.1:${port}`;
     this.graphqlUrl = `${this.url}/graphql`;
     process.once('exit', this.killOnExit);
-    this.exited = once(child, 'exit').then(([code, signal]) => {
+    this.exited = once(child, 'exit').then(async ([code, signal]) => {
       process.removeListener('exit', this.killOnExit);
+      await mailbox?.close();
       this.notify();
       return { code: code as number | null, signal: signal as NodeJS.Signals | null };
     });

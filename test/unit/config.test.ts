@@ -2,6 +2,8 @@ import { ConfigError, configurationWarnings, loadConfig } from '../../src/config
 
 const SECRET_A = 'a-session-secret-that-is-long-enough-0001';
 const SECRET_B = 'b-session-secret-that-is-long-enough-0002';
+/** What production needs besides SESSION_SECRETS: a mail relay and the origin of the links. */
+const PRODUCTION_MAIL = { SMTP_URL: 'smtps://mailer:password@smtp.example.com', APP_ORIGIN: 'https://app.example.com' };
 
 /** The problems loadConfig reports for `env`; fails the test if it reports none. */
 function problemsFor(env: Record<string, string | undefined>): string[] {
@@ -63,7 +65,7 @@ describe('loadConfig', () => {
     });
 
     it('hides GraphiQL and requires secure cookies in production by default', () => {
-      const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A });
+      const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, ...PRODUCTION_MAIL });
 
       expect(config.environment).toBe('production');
       expect(config.http.graphiqlEnabled).toBe(false);
@@ -78,7 +80,7 @@ describe('loadConfig', () => {
 
   describe('each variable', () => {
     it.each(['development', 'production', 'test'] as const)('accepts NODE_ENV=%s', (environment) => {
-      expect(loadConfig({ NODE_ENV: environment, SESSION_SECRETS: SECRET_A }).environment).toBe(environment);
+      expect(loadConfig({ NODE_ENV: environment, SESSION_SECRETS: SECRET_A, ...PRODUCTION_MAIL }).environment).toBe(environment);
     });
 
     it('rejects an unknown NODE_ENV', () => {
@@ -186,7 +188,7 @@ describe('loadConfig', () => {
     });
 
     it('lets production turn GraphiQL on and secure cookies off explicitly', () => {
-      const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, GRAPHIQL: 'true', COOKIE_SECURE: 'false' });
+      const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, ...PRODUCTION_MAIL, GRAPHIQL: 'true', COOKIE_SECURE: 'false' });
       expect(config.http.graphiqlEnabled).toBe(true);
       expect(config.session.cookieSecure).toBe(false);
     });
@@ -235,12 +237,39 @@ describe('loadConfig', () => {
 
   describe('production rules', () => {
     it('requires BCRYPT_COST of at least 10 in production', () => {
-      expect(problemsNaming('BCRYPT_COST', problemsFor({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, BCRYPT_COST: '9' }))).toHaveLength(1);
-      expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, BCRYPT_COST: '10' }).passwords.bcryptCost).toBe(10);
+      expect(problemsNaming('BCRYPT_COST', problemsFor({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, ...PRODUCTION_MAIL, BCRYPT_COST: '9' }))).toHaveLength(1);
+      expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, ...PRODUCTION_MAIL, BCRYPT_COST: '10' }).passwords.bcryptCost).toBe(10);
+    });
+
+    it('requires SMTP_URL and APP_ORIGIN in production, each named once, without echoing the SMTP password', () => {
+      const problems = problemsFor({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A });
+      expect(problems).toEqual([expect.stringMatching(/^SMTP_URL is required when NODE_ENV=production/), expect.stringMatching(/^APP_ORIGIN is required when NODE_ENV=production/)]);
+
+      expect(problemsFor({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, SMTP_URL: PRODUCTION_MAIL.SMTP_URL })).toEqual([
+        expect.stringMatching(/^APP_ORIGIN /),
+      ]);
+      const withoutRelay = problemsFor({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, APP_ORIGIN: PRODUCTION_MAIL.APP_ORIGIN });
+      expect(withoutRelay).toEqual([expect.stringMatching(/^SMTP_URL /)]);
+    });
+
+    it('reports a bad SMTP_URL or APP_ORIGIN in production once, as bad rather than missing', () => {
+      const problems = problemsFor({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, SMTP_URL: 'http://mailer:hunter2@smtp.example.com', APP_ORIGIN: 'app.example.com' });
+      expect(problemsNaming('SMTP_URL', problems)).toEqual([expect.not.stringMatching(/required|hunter2/)]);
+      expect(problemsNaming('APP_ORIGIN', problems)).toEqual([expect.not.stringMatching(/required/)]);
+    });
+
+    it('accepts production with both, keeping the default sender', () => {
+      const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, ...PRODUCTION_MAIL });
+      expect(config.mail).toEqual({
+        smtpUrl: PRODUCTION_MAIL.SMTP_URL,
+        from: 'sessionql <no-reply@localhost>',
+        appOrigin: 'https://app.example.com',
+        appOriginDefaulted: false,
+      });
     });
 
     it('keeps the default cost of 12 in production', () => {
-      expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A }).passwords.bcryptCost).toBe(12);
+      expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, ...PRODUCTION_MAIL }).passwords.bcryptCost).toBe(12);
     });
   });
 
@@ -331,6 +360,75 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('mail', () => {
+    it('logs mails instead of sending them, with links to the development SPA origin, when nothing is set', () => {
+      expect(loadConfig({}).mail).toEqual({
+        smtpUrl: null,
+        from: 'sessionql <no-reply@localhost>',
+        appOrigin: 'http://127.0.0.1:5173',
+        appOriginDefaulted: true,
+      });
+    });
+
+    it.each([
+      'smtp://127.0.0.1:2525',
+      'smtps://mailer:p%40ss@smtp.example.com:465',
+      'smtp://apikey:secret@smtp.example.com:587/',
+      'smtp://smtp.example.com?requireTLS=true',
+    ])('takes SMTP_URL=%s', (url) => {
+      expect(loadConfig({ SMTP_URL: url }).mail.smtpUrl).toBe(url);
+    });
+
+    it.each(['http://smtp.example.com', 'smtp.example.com:587', 'not a url', 'smtp://', 'smtp://smtp.example.com/relay', 'smtp://host:99999'])(
+      'rejects SMTP_URL=%j',
+      (url) => {
+        expect(problemsNaming('SMTP_URL', problemsFor({ SMTP_URL: url }))).toHaveLength(1);
+      },
+    );
+
+    it('never echoes any part of a bad SMTP_URL, whose password is a secret', () => {
+      for (const url of ['http://mailer:hunter2-smtp-password@smtp.example.com', 'smtp://mailer:hunter2-smtp-password@smtp.example.com/path']) {
+        const problems = problemsFor({ SMTP_URL: url });
+        expect(problemsNaming('SMTP_URL', problems)).toHaveLength(1);
+        expect(problems.join('\n')).not.toMatch(/hunter2|mailer|smtp\.example/);
+      }
+    });
+
+    it.each(['no-reply@example.com', 'Example <no-reply@example.com>', '"Example, Inc." <no-reply@example.com>', 'Bücher <post@bücher.example>'])(
+      'takes MAIL_FROM=%j',
+      (from) => {
+        expect(loadConfig({ MAIL_FROM: from }).mail.from).toBe(from);
+      },
+    );
+
+    it.each([
+      'no-reply',
+      'Example',
+      'a@example.com, b@example.com',
+      'Example, Inc. <no-reply@example.com>',
+      '<no-reply@example.com',
+      'Example <no-reply@example.com>\r\nBcc: everyone@example.com',
+    ])('rejects MAIL_FROM=%j on one line', (from) => {
+      const problems = problemsNaming('MAIL_FROM', problemsFor({ MAIL_FROM: from }));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).not.toMatch(/[\r\n]/);
+    });
+
+    it('takes APP_ORIGIN as an exact origin', () => {
+      const config = loadConfig({ APP_ORIGIN: 'https://app.example.com' });
+      expect(config.mail.appOrigin).toBe('https://app.example.com');
+      expect(config.mail.appOriginDefaulted).toBe(false);
+      expect(loadConfig({ APP_ORIGIN: 'http://localhost:3000' }).mail.appOrigin).toBe('http://localhost:3000');
+    });
+
+    it.each(['https://app.example.com/', 'https://app.example.com/reset', 'https://app.example.com?x=1', 'ftp://app.example.com', 'app.example.com', '*'])(
+      'rejects APP_ORIGIN=%j',
+      (origin) => {
+        expect(problemsNaming('APP_ORIGIN', problemsFor({ APP_ORIGIN: origin }))).toHaveLength(1);
+      },
+    );
+  });
+
   describe('errors', () => {
     it('reports every bad variable at once, each by name', () => {
       const variables = {
@@ -387,7 +485,7 @@ describe('loadConfig', () => {
 });
 
 describe('configurationWarnings', () => {
-  const production = { NODE_ENV: 'production', SESSION_SECRETS: SECRET_A };
+  const production = { NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, SMTP_URL: 'smtp://relay.example.com', APP_ORIGIN: 'https://app.example.com' };
 
   it('says nothing for a production configuration that names its proxies and protects /metrics', () => {
     expect(configurationWarnings(loadConfig({ ...production, TRUST_PROXY: 'loopback', METRICS_TOKEN: 'm'.repeat(24) }))).toEqual([]);

@@ -165,7 +165,7 @@ describe('docker-compose.yml', () => {
     );
     // No compose plugin here (nor a Docker engine): the checks above and the structural ones are what this machine allows.
     if (!plugin) return;
-    const options = { cwd: root, timeout: 30_000, env: { ...process.env, SESSION_SECRETS: 'x'.repeat(48), REDIS_PASSWORD: 'p'.repeat(32), METRICS_TOKEN: 'm'.repeat(24) } };
+    const options = { cwd: root, timeout: 30_000, env: { ...process.env, SESSION_SECRETS: 'x'.repeat(48), REDIS_PASSWORD: 'p'.repeat(32), METRICS_TOKEN: 'm'.repeat(24), SMTP_URL: 'smtp://relay:25', APP_ORIGIN: 'https://app.example.com' } };
     const { stdout } = await run('docker', ['compose', 'config', '--format', 'json'], options);
     const resolved = JSON.parse(stdout) as { services: Record<string, ComposeService> };
     expect(Object.keys(resolved.services).sort()).toEqual(['redis', 'server']);
