@@ -17,6 +17,7 @@ import type { GraphQLContext } from './graphql/context';
 import { createContextBuilder } from './graphql/context-builder';
 import { createErrorFormatter, errorStatusPlugin } from './graphql/error-translation';
 import { installGraphiQL } from './graphql/graphiql';
+import { queryCostPlugin } from './graphql/query-cost';
 import { buildAppSchema } from './graphql/schema';
 import { graphqlErrorMetricsPlugin } from './observability/graphql-metrics.plugin';
 import { AppMetrics } from './observability/metrics';
@@ -101,6 +102,7 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.runtime.shutdownGraceMillis }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
+      queryCostPlugin({ maxCost: config.graphqlLimits.maxCost, bounds: { sessionsPerUser: config.session.maxSessionsPerUser } }),
       errorStatusPlugin,
       graphqlErrorMetricsPlugin(metrics),
     ],

@@ -133,6 +133,7 @@ export class AuthService {
       end: { reason: 'password_change', actorId: user.id },
       keepSessionId: viewer.session.id,
     });
+    caller.forgetReads();
     if (ended === null) throw unauthenticated();
     this.deps.logger.info({ userId: user.id }, 'password changed');
     this.deps.sessions.recordSessionsEnded(user.id, 'password_change', ended);

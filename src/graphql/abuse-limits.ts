@@ -1,4 +1,3 @@
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
@@ -14,7 +13,6 @@ import {
 export interface GraphQLLimits {
   maxDepth: number;
   maxAliases: number;
-  maxCost: number;
 }
 
 /** Root fields that check a password or create an account: at most one per operation. */
@@ -22,8 +20,9 @@ export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['login', 'signUp'
 
 /**
  * Validation rules that refuse abusive operations with GRAPHQL_VALIDATION_FAILED before
- * any resolver runs. graphql-armor's rules throw by default (for its own plugins); here
- * they report into the validation context like graphql-js' own rules.
+ * any resolver runs (the cost limit, which needs the operation's variables, is
+ * queryCostPlugin). graphql-armor's rules throw by default (for its own plugins); here they
+ * report into the validation context like graphql-js' own rules.
  */
 export function abuseLimitRules(limits: GraphQLLimits): ValidationRule[] {
   const report = {
@@ -33,7 +32,6 @@ export function abuseLimitRules(limits: GraphQLLimits): ValidationRule[] {
   return [
     maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...report }) as unknown as ValidationRule,
     maxAliasesRule({ n: limits.maxAliases, ...report }) as unknown as ValidationRule,
-    costLimitRule({ maxCost: limits.maxCost, ignoreIntrospection: true, ...report }) as unknown as ValidationRule,
     singleCredentialFieldRule,
   ];
 }

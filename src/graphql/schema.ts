@@ -10,6 +10,7 @@ import type { SessionService } from '../session/session.service';
 import { UserResolver } from '../user/user.resolver';
 import type { UserService } from '../user/user.service';
 import { applyAuthDirectives } from './auth-directive';
+import { assertEveryListHasABound } from './query-cost';
 
 /** What resolvers are built from. */
 export interface ResolverServices {
@@ -43,6 +44,7 @@ export async function buildAppSchema(services?: ResolverServices): Promise<Graph
     validate: false,
     ...(services ? { container: { get: (resolverClass: Function) => instances.get(resolverClass) } } : {}),
   });
+  assertEveryListHasABound(schema);
   return applyAuthDirectives(schema);
 }
 

@@ -46,6 +46,7 @@ export class Caller {
   readonly client: ClientInfo;
   readonly presented: PresentedToken | null;
   private viewerPromise: Promise<Viewer | null> | null = null;
+  private readonly reads = new Map<string, Promise<unknown>>();
 
   constructor(private readonly init: CallerInit) {
     this.client = init.client;
@@ -65,8 +66,28 @@ export class Caller {
     return viewer;
   }
 
+  /**
+   * What this request reads, read once: the same user's sessions asked for twice in one
+   * operation (`me { sessions }` beside `mySessions`, or nested lists) cost one store round
+   * trip. Forgotten whenever the request changes something (forgetReads), so that a later
+   * field of a mutation sees the change.
+   */
+  readOnce<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let pending = this.reads.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = read();
+      this.reads.set(key, pending);
+    }
+    return pending;
+  }
+
+  forgetReads(): void {
+    this.reads.clear();
+  }
+
   /** signUp or login started a session: the rest of the operation acts as it. */
   sessionStarted(signedIn: SignedIn): void {
+    this.forgetReads();
     if (signedIn.session.transport === SessionTransport.COOKIE) this.init.cookie.issue(signedIn.token, signedIn.session.absoluteExpiresAt);
     else if (this.presented?.via === 'cookie') this.init.cookie.clear();
     this.viewerPromise = Promise.resolve({ user: signedIn.user, session: signedIn.session });
@@ -74,12 +95,14 @@ export class Caller {
 
   /** One of the viewer's user's sessions ended; if it was this caller's own, the caller is signed out. */
   async sessionEnded(sessionId: string, options: { clearSiteData?: boolean } = {}): Promise<void> {
+    this.forgetReads();
     const viewer = await this.viewer();
     if (viewer?.session.id === sessionId) this.signedOut(options);
   }
 
   /** The caller's own session is over, or its token was rejected: anonymous from now on, cookie expired. */
   signedOut(options: { clearSiteData?: boolean } = {}): void {
+    this.forgetReads();
     this.viewerPromise = Promise.resolve(null);
     this.expirePresentedCookie(options);
   }

@@ -16,7 +16,7 @@ export class SessionResolver {
   @Directive('@auth')
   async mySessions(@Ctx() { caller }: GraphQLContext): Promise<Session[]> {
     const viewer = await caller.signedInViewer();
-    const sessions = await this.sessions.listSessions(viewer.user.id);
+    const sessions = await this.sessions.listSessions(viewer.user.id, caller);
     return sessions.map((session) => Session.from(session, viewer.session.id));
   }
 

@@ -133,10 +133,12 @@ export class SessionService {
     return ended;
   }
 
-  /** The user's live sessions, newest first. */
-  async listSessions(userId: string): Promise<SessionRecord[]> {
-    const sessions = await this.store.listSessions(userId);
-    return sessions.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id));
+  /** The user's live sessions, newest first; read once per request however often the operation asks. */
+  listSessions(userId: string, caller: Caller): Promise<readonly SessionRecord[]> {
+    return caller.readOnce(`sessions:${userId}`, async () => {
+      const sessions = await this.store.listSessions(userId);
+      return sessions.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.id.localeCompare(b.id));
+    });
   }
 
   /** The caller's own session ends (logout); false when there was none. */
@@ -159,6 +161,7 @@ export class SessionService {
   /** Ends every session of the caller but the current one; returns how many ended. */
   async revokeOtherSessions(caller: Caller): Promise<number> {
     const viewer = await caller.signedInViewer();
+    caller.forgetReads();
     return this.endUserSessions(viewer.user.id, 'revoked_by_user', { actorId: viewer.user.id, exceptSessionId: viewer.session.id });
   }
 
@@ -166,6 +169,7 @@ export class SessionService {
   async revokeUserSessions(caller: Caller, userId: string): Promise<number> {
     const admin = await caller.signedInViewer();
     if (!ID_PATTERN.test(userId)) return 0;
+    caller.forgetReads();
     const ended = await this.endUserSessions(userId, 'revoked_by_admin', { actorId: admin.user.id });
     if (userId === admin.user.id) caller.signedOut();
     return ended;

@@ -28,7 +28,7 @@ export class UserResolver {
   @Directive('@auth(requires: ADMIN, self: true)')
   async sessions(@Root() user: User, @Ctx() { caller }: GraphQLContext): Promise<Session[]> {
     const viewer = await caller.viewer();
-    const sessions = await this.sessionService.listSessions(user.id);
+    const sessions = await this.sessionService.listSessions(user.id, caller);
     return sessions.map((session) => Session.from(session, viewer?.session.id));
   }
 }
