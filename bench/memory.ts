@@ -127,7 +127,7 @@ async function measurePass(pass: Pass, context: PassContext) {
   const sessionCount = userCount * sessionsPerUser;
   await inBatches(sessionCount, async (i) => {
     const transport = i % 3 === 0 ? SessionTransport.HEADER : SessionTransport.COOKIE;
-    await sessions.startSession(users[i % userCount]!.id, { transport, client: pass.clients[i % pass.clients.length]! });
+    await sessions.startSession(users[i % userCount]!.id, { transport, client: pass.clients[i % pass.clients.length]!, credentialVersion: 0 });
   });
   const afterSessionsBytes = await usedMemoryBytes(admin);
 
@@ -179,6 +179,7 @@ async function createUser(store: Store, n: number, passwordHash: string): Promis
     displayName: name,
     roles: [Role.USER],
     passwordHash,
+    credentialVersion: 0,
     createdAt: systemClock.now(),
   };
   if ((await store.users.createUser(user)) !== 'created') throw new Error(`could not create ${user.email}`);

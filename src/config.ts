@@ -403,8 +403,9 @@ function buildConfig(parsed: ParsedEnvironment): Config {
     graphqlLimits: {
       maxDepth: parsed.GRAPHQL_MAX_DEPTH ?? 10,
       maxAliases: parsed.GRAPHQL_MAX_ALIASES ?? 15,
-      // Enough for a few full lists of a user's sessions (about 12 per session each); see graphql/query-cost.ts.
-      maxCost: parsed.GRAPHQL_MAX_COST ?? 40 * (parsed.SESSION_MAX_PER_USER ?? 50),
+      // Enough for a few full lists of a user's sessions (about 12 per session each), and at
+      // least 2,000 for the other lists (an audit trail of 100 events costs 500); see graphql/query-cost.ts.
+      maxCost: parsed.GRAPHQL_MAX_COST ?? Math.max(2000, 40 * (parsed.SESSION_MAX_PER_USER ?? 50)),
     },
     metrics: { token: parsed.METRICS_TOKEN ?? null },
     mail: {

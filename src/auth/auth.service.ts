@@ -70,6 +70,7 @@ export class AuthService {
       displayName,
       roles: [Role.USER],
       passwordHash: await this.deps.hasher.hash(request.password),
+      credentialVersion: 0,
       createdAt: this.deps.clock.now(),
     };
     if ((await this.deps.users.createUser(user)) === 'email_taken') {
@@ -128,22 +129,33 @@ export class AuthService {
     await attempt.succeeded();
     const passwordIssue = passwordProblem(request.newPassword, user.email);
     if (passwordIssue) throw badUserInput(passwordIssue, 'newPassword');
-    const ended = await this.deps.users.replacePassword(user.id, {
+    // Applies only if the password just verified is still the current one and this session
+    // still lives: of two changes from the same old password, or a change racing a
+    // revocation of its own session, at most one outcome stands.
+    const replaced = await this.deps.users.replacePassword(user.id, {
       passwordHash: await this.deps.hasher.hash(request.newPassword),
       end: { reason: 'password_change', actorId: user.id },
+      expectedCredentialVersion: user.credentialVersion,
       keepSessionId: viewer.session.id,
     });
     caller.forgetReads();
-    if (ended === null) throw unauthenticated();
+    if (replaced.outcome !== 'replaced') {
+      this.deps.logger.info({ userId: user.id, outcome: replaced.outcome }, 'password change refused');
+      throw unauthenticated();
+    }
     this.deps.logger.info({ userId: user.id }, 'password changed');
-    this.deps.sessions.recordSessionsEnded(user.id, 'password_change', ended);
+    this.deps.sessions.recordSessionsEnded(user.id, 'password_change', replaced.endedSessions);
   }
 
-  /** A new session for the user; a session the caller presented is ended, not reused. */
+  /**
+   * A new session for the user, whose credentials were verified as of `user` (its
+   * credentialVersion); a session the caller presented is ended, not reused.
+   */
   private async signIn(user: UserRecord, transport: SessionTransport, caller: Caller): Promise<SignedIn> {
     if (caller.presented) await this.deps.sessions.endPresentedSession(caller.presented.token, 'replaced_by_login');
-    const { session, token } = await this.deps.sessions.startSession(user.id, { transport, client: caller.client });
-    const signedIn = { user, session, token };
+    const started = await this.deps.sessions.startSession(user.id, { transport, client: caller.client, credentialVersion: user.credentialVersion });
+    if (!started) throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
+    const signedIn = { user, session: started.session, token: started.token };
     caller.sessionStarted(signedIn);
     return signedIn;
   }

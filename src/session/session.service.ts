@@ -63,8 +63,15 @@ export class SessionService {
     this.metrics = dependencies.metrics ?? noMetrics;
   }
 
-  /** Starts a new session with a new token (never one presented before). */
-  async startSession(userId: string, options: { transport: SessionTransport; client: ClientInfo }): Promise<StartedSession> {
+  /**
+   * Starts a new session with a new token (never one presented before), for credentials
+   * verified at `credentialVersion`; null when they changed meanwhile (a password change or
+   * reset finished first), and nothing is stored.
+   */
+  async startSession(
+    userId: string,
+    options: { transport: SessionTransport; client: ClientInfo; credentialVersion: number },
+  ): Promise<StartedSession | null> {
     const now = this.clock.now();
     const secret = newTokenSecret();
     const absoluteExpiresAt = new Date(now.getTime() + this.settings.absoluteTtlSeconds * 1000);
@@ -80,7 +87,15 @@ export class SessionService {
       ipAddress: options.client.ipAddress,
       userAgent: options.client.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) || null,
     };
-    const evicted = await this.store.createSession(session, this.settings.maxSessionsPerUser);
+    const created = await this.store.createSession(session, {
+      maxSessionsPerUser: this.settings.maxSessionsPerUser,
+      credentialVersion: options.credentialVersion,
+    });
+    if (!created.created) {
+      this.logger.info({ userId }, 'session refused: the credentials changed since they were verified');
+      return null;
+    }
+    const { evicted } = created;
     this.logger.info({ userId, sessionId: session.id, transport: options.transport }, 'session started');
     this.metrics.sessionStarted(options.transport);
     for (const sessionId of evicted) this.logEnded(userId, sessionId, 'evicted_over_cap');

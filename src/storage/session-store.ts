@@ -2,6 +2,19 @@ import type { SessionEnd } from '../session/session-end-reason';
 import type { SessionEvent, SessionRecord } from '../session/session.model';
 import type { UserRecord } from '../user/user.model';
 
+/** How a new session is created: with the user's cap, and only if the credentials it proves are still current. */
+export interface CreateSessionOptions {
+  maxSessionsPerUser: number;
+  /** The user's credentialVersion when the credentials were verified; a session is created only while it is still the same. */
+  credentialVersion: number;
+}
+
+export type CreateSessionResult =
+  /** Stored; the ids of the sessions the cap ended in the same step. */
+  | { created: true; evicted: string[] }
+  /** Not stored: the user's credentials changed (or the user is gone) since they were verified. */
+  | { created: false };
+
 export interface SessionWithUser {
   session: SessionRecord | null;
   user: UserRecord | null;
@@ -27,11 +40,12 @@ export interface RevokeSessionOptions {
  */
 export interface SessionStore {
   /**
-   * Stores a new session and indexes it. When the user then has more than
-   * `maxSessionsPerUser` live sessions, the least recently used ones end in the same
-   * atomic step; their ids are returned.
+   * Stores a new session and indexes it, atomically checking that the user's
+   * credentialVersion is still `options.credentialVersion`. When the user then has more
+   * than `maxSessionsPerUser` live sessions, the least recently used ones end in the same
+   * atomic step.
    */
-  createSession(session: SessionRecord, maxSessionsPerUser: number): Promise<string[]>;
+  createSession(session: SessionRecord, options: CreateSessionOptions): Promise<CreateSessionResult>;
   /**
    * The session (null once expired by the store's clock, or gone) and its user's record,
    * in one round trip: the hot path of every authenticated request.

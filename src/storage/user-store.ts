@@ -8,9 +8,16 @@ export interface PasswordReplacement {
   passwordHash: string;
   /** Recorded for every session the change ends. */
   end: SessionEnd;
-  /** The one session that stays signed in (the caller's, for changePassword); none by default. */
+  /** The credentialVersion the change was authorised at (the old password verified, a reset token issued): it applies only if that is still current. */
+  expectedCredentialVersion: number;
+  /** The caller's session: it stays signed in, and the change applies only while it is live. None: every session ends. */
   keepSessionId?: string;
 }
+
+export type PasswordReplacementResult =
+  | { outcome: 'replaced'; endedSessions: number }
+  /** Nothing changed: no such user, its credentials changed since the change was authorised, or the kept session ended. */
+  | { outcome: 'no_user' | 'credentials_changed' | 'session_ended' };
 
 /**
  * Where users live. Operations that change a user and their sessions together are methods
@@ -27,8 +34,9 @@ export interface UserStore {
    */
   updateUser(userId: string, change: (user: UserRecord) => UserRecord): Promise<UserRecord | null>;
   /**
-   * Replaces the password hash and, in the same atomic step, ends every session of the
-   * user but `keepSessionId`. Returns how many sessions ended, or null for no such user.
+   * Replaces the password hash and moves the credentialVersion, only if it is still
+   * `expectedCredentialVersion` (and `keepSessionId` is live), and in the same atomic step
+   * ends every session of the user but `keepSessionId`.
    */
-  replacePassword(userId: string, replacement: PasswordReplacement): Promise<number | null>;
+  replacePassword(userId: string, replacement: PasswordReplacement): Promise<PasswordReplacementResult>;
 }

@@ -15,6 +15,12 @@ export interface UserRecord {
   roles: Role[];
   /** bcrypt hash; never leaves the server. */
   passwordHash: string;
+  /**
+   * Moves on every change of credentials (password change or reset). A login carries the
+   * version its password was verified at into the creation of its session, which is
+   * refused when it moved meanwhile: a verified old password never yields a session.
+   */
+  credentialVersion: number;
   createdAt: Date;
 }
 

@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/shared/clock';
 import { connectRedisClient, createRedisClient } from '../../src/storage/redis/redis-client';
 import { RedisKeyspace } from '../../src/storage/redis/keyspace';
 import { createRedisStore } from '../../src/storage/redis/redis-store';
-import { buildSessionRecord, buildUserRecord } from '../support/fixtures';
+import { buildSessionRecord, buildUserRecord, storeSession } from '../support/fixtures';
 import { useRedisCluster } from '../support/redis-processes';
 import { deleteKeysWithPrefix, listKeys, uniqueKeyPrefix } from '../support/redis';
 import { describeStoreContract, redisStoreFactory } from './store.contract';
@@ -42,8 +42,8 @@ describe('with a real Redis Cluster', () => {
         const user = buildUserRecord(clock);
         expect(await store.users.createUser(user)).toBe('created');
         const [ended] = [buildSessionRecord(clock, user.id), buildSessionRecord(clock, user.id)];
-        await store.sessions.createSession(ended!, 10);
-        await store.sessions.createSession(buildSessionRecord(clock, user.id), 10);
+        await storeSession(store, ended!, 10);
+        await storeSession(store, buildSessionRecord(clock, user.id), 10);
         expect(await store.sessions.revokeSession(user.id, ended!.id, { reason: 'logout', actorId: user.id })).toBe(true);
         userIds.push(user.id);
       }

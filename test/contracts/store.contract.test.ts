@@ -7,7 +7,7 @@ import { newId } from '../../src/shared/ids';
 import { connectRedisClient, createRedisClient, type RedisClient } from '../../src/storage/redis/redis-client';
 import { createMemoryStore } from '../../src/storage/memory/memory-store';
 import { createRedisStore } from '../../src/storage/redis/redis-store';
-import { buildSessionRecord, buildUserRecord } from '../support/fixtures';
+import { buildSessionRecord, buildUserRecord, storeSession } from '../support/fixtures';
 import { connectTestRedis, deleteKeysWithPrefix, listKeys, uniqueKeyPrefix } from '../support/redis';
 import { describeStoreContract, redisStoreFactory } from './store.contract';
 
@@ -44,7 +44,7 @@ describe('with a real Redis', () => {
       const session = buildSessionRecord(clock, user.id, { secretHash: hashTokenSecret(secret) });
 
       expect(await store.users.createUser(user)).toBe('created');
-      expect(await store.sessions.createSession(session, 10)).toEqual([]);
+      expect(await storeSession(store, session, 10)).toEqual([]);
 
       const dump = await dumpValues(redis, keyPrefix);
       // The dump is the right one: it holds the session (by its hash), just not the secret.

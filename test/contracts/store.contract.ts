@@ -10,7 +10,7 @@ import type { AttemptLimiter } from '../../src/storage/attempt-limiter';
 import type { PasswordReplacement } from '../../src/storage/user-store';
 import { Role, type UserRecord } from '../../src/user/user.model';
 import { hashTokenSecret, newTokenSecret } from '../../src/session/session-token';
-import { buildSessionRecord, buildUserRecord, secondsAfter, touchedAt } from '../support/fixtures';
+import { buildSessionRecord, buildUserRecord, secondsAfter, touchedAt, storeSession } from '../support/fixtures';
 import { listKeys } from '../support/redis';
 
 /** One store under test, made fresh for every test. */
@@ -92,7 +92,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
     async function createSession(userId: string, overrides: Partial<SessionRecord> = {}): Promise<SessionRecord> {
       const session = buildSessionRecord(clock, userId, overrides);
-      expect(await store.sessions.createSession(session, NO_CAP)).toEqual([]);
+      expect(await storeSession(store, session, NO_CAP)).toEqual([]);
       return session;
     }
 
@@ -410,7 +410,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         clock.advanceBySeconds(60);
 
         const fourth = buildSessionRecord(clock, user.id, { id: otherIds[1] });
-        expect(await store.sessions.createSession(fourth, 3)).toEqual([leastRecentlyUsed.id]);
+        expect(await storeSession(store, fourth, 3)).toEqual([leastRecentlyUsed.id]);
 
         await expectKeyspaceInStep(user.id, [oldestButRecentlyUsed.id, middle.id, fourth.id]);
         expect(await liveSessionIds(user.id)).toEqual([oldestButRecentlyUsed.id, middle.id, fourth.id].sort());
@@ -418,7 +418,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
         clock.advanceBySeconds(60);
         const fifth = buildSessionRecord(clock, user.id, { id: otherIds[2] });
-        expect(await store.sessions.createSession(fifth, 3)).toEqual([middle.id]);
+        expect(await storeSession(store, fifth, 3)).toEqual([middle.id]);
         expect(await liveSessionIds(user.id)).toEqual([oldestButRecentlyUsed.id, fourth.id, fifth.id].sort());
       });
 
@@ -432,7 +432,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         }
 
         const newest = buildSessionRecord(clock, user.id, { id: ids[4] });
-        const evicted = await store.sessions.createSession(newest, 2);
+        const evicted = await storeSession(store, newest, 2);
 
         expect(evicted.sort()).toEqual(sessions.slice(0, 3).map((session) => session.id).sort());
         expect(await liveSessionIds(user.id)).toEqual([sessions[3]!.id, newest.id].sort());
@@ -445,43 +445,85 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         clock.advanceBySeconds(120);
 
         const newest = buildSessionRecord(clock, user.id);
-        expect(await store.sessions.createSession(newest, 2)).toEqual([]);
+        expect(await storeSession(store, newest, 2)).toEqual([]);
         expect(await liveSessionIds(user.id)).toEqual([live.id, newest.id].sort());
       });
     });
 
     describe('password replacement', () => {
-      function newPassword(userId: string, keepSessionId?: string): PasswordReplacement {
-        return { passwordHash: '$2b$04$new-hash', end: { reason: 'password_change', actorId: userId }, ...(keepSessionId ? { keepSessionId } : {}) };
+      const NEW_HASH = '$2b$04$new-hash';
+
+      function newPassword(userId: string, options: { keepSessionId?: string; expectedCredentialVersion?: number } = {}): PasswordReplacement {
+        return { passwordHash: NEW_HASH, end: { reason: 'password_change', actorId: userId }, expectedCredentialVersion: 0, ...options };
       }
 
-      it('replaces the hash and ends every session but the kept one', async () => {
+      it('replaces the hash, moves the credential version, and ends every session but the kept one', async () => {
         const user = await createUser();
         await createSession(user.id);
         const kept = await createSession(user.id);
         await createSession(user.id);
 
-        expect(await store.users.replacePassword(user.id, newPassword(user.id, kept.id))).toBe(2);
+        expect(await store.users.replacePassword(user.id, newPassword(user.id, { keepSessionId: kept.id }))).toEqual({ outcome: 'replaced', endedSessions: 2 });
 
         await expectKeyspaceInStep(user.id, [kept.id]);
-        expect(await store.users.findUserById(user.id)).toEqual({ ...user, passwordHash: '$2b$04$new-hash' });
+        expect(await store.users.findUserById(user.id)).toEqual({ ...user, passwordHash: NEW_HASH, credentialVersion: 1 });
         expect(await liveSessionIds(user.id)).toEqual([kept.id]);
       });
 
-      it('ends every session when the kept one is not the user\'s', async () => {
+      it('changes nothing when the kept session is not live: not the user\'s, revoked, or expired', async () => {
         const user = await createUser();
-        await createSession(user.id);
-        await createSession(user.id);
+        const other = await createSession(user.id);
+        const revoked = await createSession(user.id);
+        await store.sessions.revokeSession(user.id, revoked.id, revokedBy(user.id));
+        const expiring = await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 60) });
+        clock.advanceBySeconds(61);
 
-        expect(await store.users.replacePassword(user.id, newPassword(user.id, newId()))).toBe(2);
-        expect(await store.sessions.listSessions(user.id)).toEqual([]);
+        for (const keepSessionId of [newId(), revoked.id, expiring.id]) {
+          expect(await store.users.replacePassword(user.id, newPassword(user.id, { keepSessionId }))).toEqual({ outcome: 'session_ended' });
+        }
+        expect(await store.users.findUserById(user.id)).toEqual(user);
+        expect(await liveSessionIds(user.id)).toEqual([other.id]);
+      });
+
+      it('changes nothing when the credentials moved since the change was authorised', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id);
+        expect(await store.users.replacePassword(user.id, newPassword(user.id, { keepSessionId: session.id }))).toMatchObject({ outcome: 'replaced' });
+
+        const stale = { ...newPassword(user.id, { keepSessionId: session.id }), passwordHash: '$2b$04$stale' };
+        expect(await store.users.replacePassword(user.id, stale)).toEqual({ outcome: 'credentials_changed' });
+        expect(await store.users.findUserById(user.id)).toMatchObject({ passwordHash: NEW_HASH, credentialVersion: 1 });
+        expect(await store.users.replacePassword(user.id, newPassword(user.id, { keepSessionId: session.id, expectedCredentialVersion: 1 }))).toMatchObject({ outcome: 'replaced' });
+      });
+
+      it('lets exactly one of 10 concurrent changes from the same credentials through, and keeps other updates', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id);
+        const changes = Array.from({ length: 10 }, (_, i) =>
+          store.users.replacePassword(user.id, { ...newPassword(user.id, { keepSessionId: session.id }), passwordHash: `$2b$04$racer-${i}` }),
+        );
+        const roleChange = store.users.updateUser(user.id, (current) => ({ ...current, roles: [Role.USER, Role.ADMIN] }));
+
+        const results = await Promise.all(changes);
+        await roleChange;
+
+        const winners = results.flatMap((result, i) => (result.outcome === 'replaced' ? [i] : []));
+        expect(winners).toHaveLength(1);
+        expect(results.filter((result) => result.outcome === 'credentials_changed')).toHaveLength(9);
+        expect(await store.users.findUserById(user.id)).toEqual({
+          ...user,
+          roles: [Role.USER, Role.ADMIN],
+          passwordHash: `$2b$04$racer-${winners[0]}`,
+          credentialVersion: 1,
+        });
       });
 
       it('ends every session when none is kept, recording the end given', async () => {
         const user = await createUser();
         const sessions = [await createSession(user.id), await createSession(user.id)];
 
-        expect(await store.users.replacePassword(user.id, { passwordHash: '$2b$04$new-hash', end: { reason: 'revoked_by_admin', actorId: null } })).toBe(2);
+        const reset: PasswordReplacement = { passwordHash: NEW_HASH, end: { reason: 'revoked_by_admin', actorId: null }, expectedCredentialVersion: 0 };
+        expect(await store.users.replacePassword(user.id, reset)).toEqual({ outcome: 'replaced', endedSessions: 2 });
 
         await expectKeyspaceInStep(user.id, []);
         expect(await store.sessions.listSessions(user.id)).toEqual([]);
@@ -490,10 +532,34 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         for (const event of events) expect(event).toMatchObject({ reason: 'revoked_by_admin', actorId: null });
       });
 
-      it('returns null for an unknown user', async () => {
+      it('answers no_user for an unknown user', async () => {
         const userId = newId();
-        expect(await store.users.replacePassword(userId, newPassword(userId, newId()))).toBeNull();
+        expect(await store.users.replacePassword(userId, newPassword(userId))).toEqual({ outcome: 'no_user' });
         expect(await store.users.findUserById(userId)).toBeNull();
+      });
+    });
+
+    describe('credentials and new sessions', () => {
+      it('creates a session only for the credential version it was verified at', async () => {
+        const user = await createUser();
+        const kept = await createSession(user.id);
+        const reset: PasswordReplacement = { passwordHash: '$2b$04$new', end: { reason: 'password_change', actorId: user.id }, expectedCredentialVersion: 0, keepSessionId: kept.id };
+        expect(await store.users.replacePassword(user.id, reset)).toMatchObject({ outcome: 'replaced' });
+
+        const verifiedBefore = buildSessionRecord(clock, user.id);
+        expect(await store.sessions.createSession(verifiedBefore, { maxSessionsPerUser: NO_CAP, credentialVersion: 0 })).toEqual({ created: false });
+        await expectKeyspaceInStep(user.id, [kept.id]);
+        expect((await store.sessions.findSessionWithUser(user.id, verifiedBefore.id)).session).toBeNull();
+
+        const verifiedAfter = buildSessionRecord(clock, user.id);
+        expect(await store.sessions.createSession(verifiedAfter, { maxSessionsPerUser: NO_CAP, credentialVersion: 1 })).toEqual({ created: true, evicted: [] });
+        expect(await liveSessionIds(user.id)).toEqual([kept.id, verifiedAfter.id].sort());
+      });
+
+      it('creates no session for a user that does not exist', async () => {
+        const session = buildSessionRecord(clock, newId());
+        expect(await store.sessions.createSession(session, { maxSessionsPerUser: NO_CAP, credentialVersion: 0 })).toEqual({ created: false });
+        expect(await store.sessions.listSessions(session.userId)).toEqual([]);
       });
     });
 
@@ -557,7 +623,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const kept = await createSession(user.id);
         const other = await createSession(user.id);
 
-        expect(await store.users.replacePassword(user.id, { passwordHash: '$2b$04$new-hash', end: { reason: 'password_change', actorId: user.id }, keepSessionId: kept.id })).toBe(1);
+        const change: PasswordReplacement = { passwordHash: '$2b$04$new-hash', end: { reason: 'password_change', actorId: user.id }, expectedCredentialVersion: 0, keepSessionId: kept.id };
+        expect(await store.users.replacePassword(user.id, change)).toEqual({ outcome: 'replaced', endedSessions: 1 });
 
         expect(await eventsOf(user.id)).toEqual([{ sessionId: other.id, reason: 'password_change', actorId: user.id, at: clock.now() }]);
       });
@@ -569,7 +636,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         await createSession(user.id);
         clock.advanceBySeconds(60);
 
-        expect(await store.sessions.createSession(buildSessionRecord(clock, user.id), 2)).toEqual([oldest.id]);
+        expect(await storeSession(store, buildSessionRecord(clock, user.id), 2)).toEqual([oldest.id]);
 
         expect(await eventsOf(user.id)).toEqual([{ sessionId: oldest.id, reason: 'evicted_over_cap', actorId: null, at: clock.now() }]);
       });
@@ -702,7 +769,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
         const operations: Array<Promise<unknown>> = [];
         for (const session of sessions) {
-          operations.push(store.sessions.createSession(session, NO_CAP));
+          operations.push(storeSession(store, session, NO_CAP));
           if (revoked.has(session.id)) operations.push(store.sessions.revokeSession(user.id, session.id, revokedBy(user.id)));
         }
         const results = await Promise.all(operations);
@@ -717,7 +784,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const user = await createUser();
         const sessions = Array.from({ length: 50 }, () => buildSessionRecord(clock, user.id));
 
-        const evictions = await Promise.all(sessions.map((session) => store.sessions.createSession(session, 10)));
+        const evictions = await Promise.all(sessions.map((session) => storeSession(store, session, 10)));
 
         expect(evictions.flat()).toHaveLength(40);
         const evicted = new Set(evictions.flat());

@@ -2,6 +2,7 @@ import { SessionTransport, type SessionRecord } from '../../src/session/session.
 import { hashTokenSecret, newTokenSecret } from '../../src/session/session-token';
 import type { Clock } from '../../src/shared/clock';
 import { newId } from '../../src/shared/ids';
+import type { Store } from '../../src/storage/store';
 import { Role, type UserRecord } from '../../src/user/user.model';
 
 export const TEST_IDLE_TTL_SECONDS = 3600;
@@ -19,6 +20,7 @@ export function buildUserRecord(clock: Clock, overrides: Partial<UserRecord> = {
     displayName: 'Test User',
     roles: [Role.USER],
     passwordHash: TEST_PASSWORD_HASH,
+    credentialVersion: 0,
     createdAt: clock.now(),
     ...overrides,
   };
@@ -58,4 +60,15 @@ export function touchedAt(clock: Clock, session: SessionRecord): SessionRecord {
 
 export function secondsAfter(date: Date, seconds: number): Date {
   return new Date(date.getTime() + seconds * 1000);
+}
+
+/**
+ * Stores a session as a login at the user's current credentials would (credentialVersion 0,
+ * as every fixture user starts); returns the ids the cap evicted. Fails the test when the
+ * store refuses it.
+ */
+export async function storeSession(store: Store, session: SessionRecord, maxSessionsPerUser: number): Promise<string[]> {
+  const result = await store.sessions.createSession(session, { maxSessionsPerUser, credentialVersion: 0 });
+  if (!result.created) throw new Error(`the store refused session ${session.id}: the user is missing or its credentials moved`);
+  return result.evicted;
 }

@@ -1,13 +1,14 @@
 import type { SessionEnd } from '../../session/session-end-reason';
 import { SESSION_EVENT_RETENTION, type SessionEvent, type SessionRecord } from '../../session/session.model';
-import type { RevokeSessionOptions, SessionStore, SessionWithUser } from '../session-store';
+import type { CreateSessionOptions, CreateSessionResult, RevokeSessionOptions, SessionStore, SessionWithUser } from '../session-store';
 import { copySession, copyUser, type MemoryDatabase } from './memory-database';
 
 /** The in-process SessionStore: same contract as the Redis one, for a single process. */
 export class MemorySessionStore implements SessionStore {
   constructor(private readonly db: MemoryDatabase) {}
 
-  async createSession(session: SessionRecord, maxSessionsPerUser: number): Promise<string[]> {
+  async createSession(session: SessionRecord, options: CreateSessionOptions): Promise<CreateSessionResult> {
+    if (this.db.users.get(session.userId)?.credentialVersion !== options.credentialVersion) return { created: false };
     const sessions = this.db.liveSessionsOf(session.userId);
     sessions.set(session.id, copySession(session));
     this.db.sessionsByUser.set(session.userId, sessions);
@@ -16,11 +17,11 @@ export class MemorySessionStore implements SessionStore {
       .filter((other) => other.id !== session.id)
       .sort((a, b) => a.lastSeenAt.getTime() - b.lastSeenAt.getTime());
     for (const victim of leastRecentlyUsedFirst) {
-      if (sessions.size <= maxSessionsPerUser) break;
+      if (sessions.size <= options.maxSessionsPerUser) break;
       this.db.endSession(session.userId, victim.id, { reason: 'evicted_over_cap', actorId: null });
       evicted.push(victim.id);
     }
-    return evicted;
+    return { created: true, evicted };
   }
 
   async findSessionWithUser(userId: string, sessionId: string): Promise<SessionWithUser> {

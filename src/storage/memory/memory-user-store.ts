@@ -1,5 +1,5 @@
 import { normalizeEmail, type UserRecord } from '../../user/user.model';
-import type { CreateUserResult, PasswordReplacement, UserStore } from '../user-store';
+import type { CreateUserResult, PasswordReplacement, PasswordReplacementResult, UserStore } from '../user-store';
 import { copyUser, type MemoryDatabase } from './memory-database';
 
 /** The in-process UserStore: same contract as the Redis one, for a single process. */
@@ -33,10 +33,13 @@ export class MemoryUserStore implements UserStore {
     return next;
   }
 
-  async replacePassword(userId: string, replacement: PasswordReplacement): Promise<number | null> {
+  async replacePassword(userId: string, replacement: PasswordReplacement): Promise<PasswordReplacementResult> {
     const user = this.db.users.get(userId);
-    if (!user) return null;
-    this.db.users.set(userId, { ...user, passwordHash: replacement.passwordHash });
-    return this.db.endSessionsExcept(userId, replacement.end, replacement.keepSessionId);
+    if (!user) return { outcome: 'no_user' };
+    if (user.credentialVersion !== replacement.expectedCredentialVersion) return { outcome: 'credentials_changed' };
+    const { keepSessionId } = replacement;
+    if (keepSessionId !== undefined && !this.db.liveSessionsOf(userId).has(keepSessionId)) return { outcome: 'session_ended' };
+    this.db.users.set(userId, { ...user, passwordHash: replacement.passwordHash, credentialVersion: user.credentialVersion + 1 });
+    return { outcome: 'replaced', endedSessions: this.db.endSessionsExcept(userId, replacement.end, keepSessionId) };
   }
 }

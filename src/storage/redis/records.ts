@@ -61,6 +61,8 @@ interface EncodedUser {
   displayName: string;
   roles: Role[];
   passwordHash: string;
+  /** Absent from records written before it existed: 0. Read by the session-creation script. */
+  credentialVersion?: number;
   createdAt: number;
 }
 
@@ -71,7 +73,7 @@ export function encodeUserRecord(user: UserRecord): string {
 
 export function decodeUserRecord(raw: string): UserRecord {
   const encoded = JSON.parse(raw) as EncodedUser;
-  return { ...encoded, createdAt: new Date(encoded.createdAt) };
+  return { ...encoded, credentialVersion: encoded.credentialVersion ?? 0, createdAt: new Date(encoded.createdAt) };
 }
 
 const REASONS_BY_STORE_CODE = new Map(SESSION_END_REASON_NAMES.map((reason) => [SESSION_END_REASONS[reason].storeCode as string, reason]));

@@ -1,7 +1,7 @@
 import { SESSION_END_REASONS, type SessionEnd } from '../../session/session-end-reason';
 import { SESSION_EVENT_RETENTION, type SessionEvent, type SessionRecord } from '../../session/session.model';
 import type { Clock } from '../../shared/clock';
-import type { RevokeSessionOptions, SessionStore, SessionWithUser } from '../session-store';
+import type { CreateSessionOptions, CreateSessionResult, RevokeSessionOptions, SessionStore, SessionWithUser } from '../session-store';
 import { callStore } from './errors';
 import type { RedisKeyspace } from './keyspace';
 import { decodeSessionEvent, decodeSessionRecord, decodeUserRecord, encodeSessionRecord, LAST_SEEN_LUA_POSITION } from './records';
@@ -27,25 +27,31 @@ export class RedisSessionStore implements SessionStore {
     this.runScript = scriptRunner(redis, [CREATE_SESSION, TOUCH_SESSION, LIST_SESSIONS, REVOKE_SESSION, REVOKE_USER_SESSIONS]);
   }
 
-  async createSession(session: SessionRecord, maxSessionsPerUser: number): Promise<string[]> {
+  async createSession(session: SessionRecord, options: CreateSessionOptions): Promise<CreateSessionResult> {
     const now = this.clock.now().getTime();
     const evicted = await callStore(() =>
       this.runScript(
         CREATE_SESSION,
-        [this.keys.sessionIndex(session.userId), this.keys.session(session.userId, session.id), this.keys.sessionEvents(session.userId)],
+        [
+          this.keys.sessionIndex(session.userId),
+          this.keys.session(session.userId, session.id),
+          this.keys.sessionEvents(session.userId),
+          this.keys.user(session.userId),
+        ],
         [
           session.id,
           encodeSessionRecord(session),
           session.expiresAt.getTime(),
           now,
-          maxSessionsPerUser,
+          options.maxSessionsPerUser,
           this.keys.sessionKeyPrefix(session.userId),
           LAST_SEEN_LUA_POSITION,
           ...sessionEventArguments(now),
+          options.credentialVersion,
         ],
       ),
     );
-    return evicted as string[];
+    return evicted === null ? { created: false } : { created: true, evicted: evicted as string[] };
   }
 
   async findSessionWithUser(userId: string, sessionId: string): Promise<SessionWithUser> {

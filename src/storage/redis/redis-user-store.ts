@@ -1,7 +1,7 @@
 import { SESSION_END_REASONS } from '../../session/session-end-reason';
 import type { Clock } from '../../shared/clock';
 import { normalizeEmail, type UserRecord } from '../../user/user.model';
-import type { CreateUserResult, PasswordReplacement, UserStore } from '../user-store';
+import type { CreateUserResult, PasswordReplacement, PasswordReplacementResult, UserStore } from '../user-store';
 import { callStore } from './errors';
 import type { RedisKeyspace } from './keyspace';
 import { decodeUserRecord, encodeUserRecord } from './records';
@@ -59,14 +59,20 @@ export class RedisUserStore implements UserStore {
     });
   }
 
-  async replacePassword(userId: string, replacement: PasswordReplacement): Promise<number | null> {
-    let ended = 0;
-    const stored = await this.compareAndSet(
+  async replacePassword(userId: string, replacement: PasswordReplacement): Promise<PasswordReplacementResult> {
+    let result: PasswordReplacementResult = { outcome: 'no_user' };
+    await this.compareAndSet(
       userId,
-      (user) => ({ ...user, passwordHash: replacement.passwordHash }),
+      (user) => {
+        if (user.credentialVersion !== replacement.expectedCredentialVersion) {
+          result = { outcome: 'credentials_changed' };
+          return null;
+        }
+        return { ...user, passwordHash: replacement.passwordHash, credentialVersion: user.credentialVersion + 1 };
+      },
       async (expected, next) => {
         const now = this.clock.now().getTime();
-        const result = (await callStore(() =>
+        const ended = (await callStore(() =>
           this.runScript(
             REPLACE_PASSWORD,
             [this.keys.user(userId), this.keys.sessionIndex(userId), this.keys.sessionEvents(userId)],
@@ -82,24 +88,29 @@ export class RedisUserStore implements UserStore {
             ],
           ),
         )) as number;
-        if (result === -1) return 'missing';
-        if (result === -2) return 'conflict';
-        ended = result;
+        if (ended === -1) return 'missing';
+        if (ended === -2) return 'conflict';
+        result = ended === -3 ? { outcome: 'session_ended' } : { outcome: 'replaced', endedSessions: ended };
         return 'stored';
       },
     );
-    return stored ? ended : null;
+    return result;
   }
 
+  /**
+   * Reads the record, applies `change` (null: leave it as it is) and stores the result
+   * only if the record did not change meanwhile, trying again from the new record if it did.
+   */
   private async compareAndSet(
     userId: string,
-    change: (user: UserRecord) => UserRecord,
+    change: (user: UserRecord) => UserRecord | null,
     store: (expected: string, next: string) => Promise<CompareAndSetOutcome>,
   ): Promise<UserRecord | null> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const raw = await callStore(() => this.redis.get(this.keys.user(userId)));
       if (!raw) return null;
       const next = change(decodeUserRecord(raw));
+      if (next === null) return null;
       const outcome = await store(raw, encodeUserRecord(next));
       if (outcome === 'stored') return next;
       if (outcome === 'missing') return null;

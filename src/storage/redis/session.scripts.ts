@@ -112,18 +112,33 @@ end
 `;
 
 /**
- * KEYS: index, session, events. ARGV: session id, record, expires-at ms, now ms, max
+ * The user record's credentialVersion (a JSON field; 0 when the record predates it), or
+ * nil for no user.
+ */
+export const CREDENTIAL_VERSION = `
+local function credential_version(user_key)
+  local raw = redis.call('GET', user_key)
+  if not raw then return nil end
+  return tonumber(cjson.decode(raw).credentialVersion) or 0
+end
+`;
+
+/**
+ * KEYS: index, session, events, user. ARGV: session id, record, expires-at ms, now ms, max
  * sessions, session key prefix, position of lastSeenAt in the record, then the session
- * event arguments. Returns the ids of sessions evicted because the user went over the cap.
+ * event arguments, then the credentialVersion the login verified. Returns the ids of
+ * sessions evicted because the user went over the cap, or false (nil) when the user's
+ * credentialVersion is not that one any more (or the user is gone): nothing is stored.
  */
 export const CREATE_SESSION: LuaScript = {
   name: 'sessionqlCreateSession',
-  numberOfKeys: 3,
-  lua: `${SESSION_EVENTS}${PRUNE_EXPIRED}${EXPIRE_INDEX_WITH_LAST_SESSION}
-local index, key, events = KEYS[1], KEYS[2], KEYS[3]
+  numberOfKeys: 4,
+  lua: `${SESSION_EVENTS}${PRUNE_EXPIRED}${EXPIRE_INDEX_WITH_LAST_SESSION}${CREDENTIAL_VERSION}
+local index, key, events, user_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, record, expires_at, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local max_sessions, prefix, last_seen_position = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 
+if credential_version(user_key) ~= tonumber(ARGV[11]) then return false end
 prune_expired(index, prefix, now, events)
 redis.call('SET', key, record, 'PXAT', expires_at)
 redis.call('ZADD', index, expires_at, id)

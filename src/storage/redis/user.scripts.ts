@@ -17,9 +17,10 @@ return 1
 /**
  * KEYS: user, session index, session events. ARGV: expected record, new record, session to
  * keep ('' for none), now ms, session key prefix, reason code, actor id ('' for the
- * system), then the session event arguments. Compare-and-set of the user record, and in
- * the same step the end (and its record) of every other session. Returns the number of
- * sessions ended, or -2 on a lost race, -1 for no user.
+ * system), then the session event arguments. Compare-and-set of the user record (which
+ * carries the credentialVersion the caller checked), only while the kept session is live,
+ * and in the same step the end (and its record) of every other session. Returns the number
+ * of sessions ended, or -1 for no user, -2 on a lost race, -3 when the kept session ended.
  */
 export const REPLACE_PASSWORD: LuaScript = {
   name: 'sessionqlReplacePassword',
@@ -28,6 +29,11 @@ export const REPLACE_PASSWORD: LuaScript = {
 local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if current ~= ARGV[1] then return -2 end
+local keep = ARGV[3]
+if keep ~= '' then
+  local expires_at = redis.call('ZSCORE', KEYS[2], keep)
+  if not expires_at or tonumber(expires_at) <= tonumber(ARGV[4]) or redis.call('EXISTS', ARGV[5] .. keep) == 0 then return -3 end
+end
 redis.call('SET', KEYS[1], ARGV[2])
 local ended = end_sessions_except(KEYS[2], ARGV[5], ARGV[3], ARGV[4], KEYS[3], ARGV[6], ARGV[7])
 expire_index_with_last_session(KEYS[2])
