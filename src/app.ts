@@ -10,8 +10,10 @@ import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import { AuthService } from './auth/auth.service';
 import { LoginThrottle } from './auth/login-throttle';
+import { PasswordCheckAdmission } from './auth/password-check-admission';
 import { defaultMaxConcurrentHashes, PasswordHasher } from './auth/password-hasher';
 import type { Config } from './config';
+import { DeviceService } from './device/device.service';
 import { abuseLimitRules } from './graphql/abuse-limits';
 import type { GraphQLContext } from './graphql/context';
 import { createContextBuilder } from './graphql/context-builder';
@@ -24,7 +26,7 @@ import { AppMetrics } from './observability/metrics';
 import { METRICS_PATH, metricsHandler } from './observability/metrics.route';
 import { requestContextMiddleware, requestScopedLogger } from './observability/request-context';
 import { timedStore } from './observability/timed-store';
-import { sessionCookieName } from './session/session-cookie';
+import { DEVICE_TOKEN_HEADER, deviceCookieName, sessionCookieName } from './session/session-cookie';
 import { SessionService } from './session/session.service';
 import { systemClock, type Clock } from './shared/clock';
 import type { Store } from './storage/store';
@@ -78,9 +80,19 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     metrics,
   });
   const users = new UserService(store.users, logger);
-  const throttle = new LoginThrottle(store, config.throttling);
-  const auth = new AuthService({ users: store.users, sessions, hasher, throttle, clock, logger, metrics });
-  const schema = await buildAppSchema({ auth, sessions, users });
+  const devices = new DeviceService({ store: store.devices, secrets: config.session.secrets, clock, logger });
+  const auth = new AuthService({
+    users: store.users,
+    sessions,
+    devices,
+    hasher,
+    throttle: new LoginThrottle(store, config.throttling),
+    admission: new PasswordCheckAdmission(config.passwords.queue),
+    clock,
+    logger,
+    metrics,
+  });
+  const schema = await buildAppSchema({ auth, sessions, users, devices });
 
   const app = express();
   const httpServer = createServer(app);
@@ -137,7 +149,14 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     GRAPHQL_PATH,
     express.json({ limit: MAX_REQUEST_BODY }),
     expressMiddleware(apollo, {
-      context: createContextBuilder(sessions, { name: sessionCookieName(config.session.cookieSecure), secure: config.session.cookieSecure }, clock),
+      context: createContextBuilder(
+        sessions,
+        {
+          session: { name: sessionCookieName(config.session.cookieSecure), secure: config.session.cookieSecure },
+          device: { name: deviceCookieName(config.session.cookieSecure), secure: config.session.cookieSecure },
+        },
+        clock,
+      ),
     }),
   );
   app.use(graphql);
@@ -184,7 +203,7 @@ function corsFor(origins: readonly string[]): RequestHandler {
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
     credentials: true,
     methods: ['GET', 'POST'],
-    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'],
+    allowedHeaders: ['content-type', 'authorization', DEVICE_TOKEN_HEADER, 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'],
     exposedHeaders: ['x-request-id'],
     maxAge: 600,
   });

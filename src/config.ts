@@ -44,7 +44,11 @@ export interface Config {
     maxSessionsPerUser: number;
     cookieSecure: boolean;
   };
-  passwords: { bcryptCost: number };
+  passwords: {
+    bcryptCost: number;
+    /** The bounded line of password checks in each process (auth/password-check-admission.ts). */
+    queue: { maxQueued: number; maxPerClient: number; maxPerAccount: number };
+  };
   throttling: {
     maxConsecutiveFailures: number;
     maxFailuresPerEmailHour: number;
@@ -266,6 +270,9 @@ const environmentSchema = z.object({
   SESSION_IDLE_TTL: duration,
   SESSION_ABSOLUTE_TTL: duration,
   BCRYPT_COST: integerIn(4, 31),
+  PASSWORD_QUEUE_MAX: integerIn(1, 100_000),
+  PASSWORD_QUEUE_MAX_PER_IP: integerIn(1, 10_000),
+  PASSWORD_QUEUE_MAX_PER_ACCOUNT: integerIn(1, 10_000),
   SESSION_MAX_PER_USER: integerIn(1, 10_000),
   LOGIN_MAX_CONSECUTIVE_FAILURES: integerIn(1, 1_000),
   LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: integerIn(1, 100_000),
@@ -393,7 +400,14 @@ function buildConfig(parsed: ParsedEnvironment): Config {
       maxSessionsPerUser: parsed.SESSION_MAX_PER_USER ?? 50,
       cookieSecure: parsed.COOKIE_SECURE ?? production,
     },
-    passwords: { bcryptCost: parsed.BCRYPT_COST ?? 12 },
+    passwords: {
+      bcryptCost: parsed.BCRYPT_COST ?? 12,
+      queue: {
+        maxQueued: parsed.PASSWORD_QUEUE_MAX ?? 32,
+        maxPerClient: parsed.PASSWORD_QUEUE_MAX_PER_IP ?? 4,
+        maxPerAccount: parsed.PASSWORD_QUEUE_MAX_PER_ACCOUNT ?? 2,
+      },
+    },
     throttling: {
       maxConsecutiveFailures: parsed.LOGIN_MAX_CONSECUTIVE_FAILURES ?? 10,
       maxFailuresPerEmailHour: parsed.LOGIN_MAX_FAILURES_PER_EMAIL_HOUR ?? 100,

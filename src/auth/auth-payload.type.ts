@@ -15,4 +15,11 @@ export class AuthPayload {
     description: 'The bearer token, returned once, only for transport HEADER; null otherwise.',
   })
   token!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'For transport HEADER: a new known-device token when this client was not known yet (null when it presented one). Send it back as `X-Device-Token` with later logins: their attempts are then throttled on this device\'s own budget. Browsers get it as an HttpOnly cookie instead.',
+  })
+  deviceToken!: string | null;
 }

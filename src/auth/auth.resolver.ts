@@ -41,7 +41,8 @@ export class AuthResolver {
   }
 }
 
-/** The token reaches the body only for HEADER sessions; a COOKIE session's went into the cookie. */
-function payload({ user, session, token }: SignedIn): AuthPayload {
-  return { user, session: Session.from(session, session.id), token: session.transport === SessionTransport.HEADER ? token : null };
+/** The tokens reach the body only for HEADER sessions; a COOKIE session's went into cookies. */
+function payload({ user, session, token, device }: SignedIn): AuthPayload {
+  const inBody = session.transport === SessionTransport.HEADER;
+  return { user, session: Session.from(session, session.id), token: inBody ? token : null, deviceToken: inBody ? (device?.token ?? null) : null };
 }

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { noMetrics, type AuthMetrics } from '../observability/metrics';
+import type { KnownDeviceRecord } from '../device/device.model';
+import type { DeviceService } from '../device/device.service';
 import type { Caller, SignedIn } from '../session/caller';
 import type { SessionTransport, Viewer } from '../session/session.model';
 import type { SessionService } from '../session/session.service';
@@ -7,9 +9,10 @@ import { AppError, badUserInput, ErrorCode, INVALID_CREDENTIALS_MESSAGE, unauthe
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { UserStore } from '../storage/user-store';
-import { Role, type UserRecord } from '../user/user.model';
+import { normalizeEmail, Role, type UserRecord } from '../user/user.model';
 import { cleanDisplayName, parseEmail, PASSWORD_MAX_BYTES, passwordEncodingProblem, passwordProblem } from './credentials-policy';
-import type { LoginThrottle } from './login-throttle';
+import { throttledAddress, type LoginThrottle } from './login-throttle';
+import type { PasswordCheckAdmission } from './password-check-admission';
 import type { PasswordHasher } from './password-hasher';
 
 export interface SignUpRequest {
@@ -33,8 +36,10 @@ export interface ChangePasswordRequest {
 export interface AuthServiceDependencies {
   users: UserStore;
   sessions: SessionService;
+  devices: DeviceService;
   hasher: PasswordHasher;
   throttle: LoginThrottle;
+  admission: PasswordCheckAdmission;
   clock: Clock;
   logger: Logger;
   metrics?: AuthMetrics;
@@ -69,7 +74,7 @@ export class AuthService {
       email,
       displayName,
       roles: [Role.USER],
-      passwordHash: await this.deps.hasher.hash(request.password),
+      passwordHash: await this.inLine(caller, email, () => this.deps.hasher.hash(request.password)),
       credentialVersion: 0,
       createdAt: this.deps.clock.now(),
     };
@@ -77,39 +82,41 @@ export class AuthService {
       throw badUserInput('An account with this email already exists.', 'email');
     }
     this.deps.logger.info({ userId: user.id }, 'user signed up');
-    return this.signIn(user, request.transport, caller);
+    return this.signIn(user, { transport: request.transport, caller, knownDevice: null });
   }
 
   /**
    * Checks the credentials (same error and about the same time for unknown email and wrong
-   * password), after the throttle: a refused attempt never reaches bcrypt.
+   * password), after the password-check line and the throttle: a refused attempt never
+   * reaches bcrypt. A known device of the account is throttled on its own budget.
    */
   async login(request: LoginRequest, caller: Caller): Promise<SignedIn> {
     const encodingIssue = passwordEncodingProblem(request.password);
     if (encodingIssue) throw badUserInput(encodingIssue, 'password');
-    const attempt = await this.deps.throttle.beginPasswordAttempt(request.email, caller.client.ipAddress).catch((error: unknown) => {
-      if (error instanceof AppError && error.code === ErrorCode.RATE_LIMITED) this.metrics.loginAttempted('throttled');
-      throw error;
+    const { user, knownDevice } = await this.inLine(caller, request.email, async () => {
+      const found = await this.deps.users.findUserByEmail(request.email);
+      const device = found ? await this.deps.devices.recognise(caller.presentedDevice, found.id) : null;
+      const attempt = await this.deps.throttle
+        .beginPasswordAttempt({ email: request.email, ipAddress: caller.client.ipAddress, knownDevice: device && { userId: device.userId, deviceId: device.id } })
+        .catch((error: unknown) => {
+          if (error instanceof AppError && error.code === ErrorCode.RATE_LIMITED) this.metrics.loginAttempted('throttled');
+          throw error;
+        });
+      // No account can have an over-long password: refused without spending bcrypt time on it.
+      const valid =
+        Buffer.byteLength(request.password, 'utf8') <= PASSWORD_MAX_BYTES &&
+        (found ? await this.deps.hasher.verify(request.password, found.passwordHash) : await this.deps.hasher.verifyAgainstDummy(request.password));
+      if (!found || !valid) {
+        this.deps.logger.info({ userId: found?.id ?? null }, 'login failed');
+        this.metrics.loginAttempted('failed');
+        await attempt.failed();
+        throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
+      }
+      this.metrics.loginAttempted('ok');
+      await attempt.succeeded();
+      return { user: found, knownDevice: device };
     });
-    // No account can have such a password: refuse without spending bcrypt time on it.
-    if (Buffer.byteLength(request.password, 'utf8') > PASSWORD_MAX_BYTES) {
-      this.metrics.loginAttempted('failed');
-      await attempt.failed();
-      throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
-    }
-    const user = await this.deps.users.findUserByEmail(request.email);
-    const valid = user
-      ? await this.deps.hasher.verify(request.password, user.passwordHash)
-      : await this.deps.hasher.verifyAgainstDummy(request.password);
-    if (!user || !valid) {
-      this.deps.logger.info({ userId: user?.id ?? null }, 'login failed');
-      this.metrics.loginAttempted('failed');
-      await attempt.failed();
-      throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
-    }
-    this.metrics.loginAttempted('ok');
-    await attempt.succeeded();
-    return this.signIn(user, request.transport, caller);
+    return this.signIn(user, { transport: request.transport, caller, knownDevice });
   }
 
   /**
@@ -121,19 +128,27 @@ export class AuthService {
     const { user } = viewer;
     const encodingIssue = passwordEncodingProblem(request.currentPassword);
     if (encodingIssue) throw badUserInput(encodingIssue, 'currentPassword');
-    const attempt = await this.deps.throttle.beginPasswordAttempt(user.email, caller.client.ipAddress);
-    if (!(await this.deps.hasher.verify(request.currentPassword, user.passwordHash))) {
-      await attempt.failed();
-      throw badUserInput('Current password is incorrect.', 'currentPassword');
-    }
-    await attempt.succeeded();
     const passwordIssue = passwordProblem(request.newPassword, user.email);
-    if (passwordIssue) throw badUserInput(passwordIssue, 'newPassword');
+    const passwordHash = await this.inLine(caller, user.email, async () => {
+      const device = await this.deps.devices.recognise(caller.presentedDevice, user.id);
+      const attempt = await this.deps.throttle.beginPasswordAttempt({
+        email: user.email,
+        ipAddress: caller.client.ipAddress,
+        knownDevice: device && { userId: device.userId, deviceId: device.id },
+      });
+      if (!(await this.deps.hasher.verify(request.currentPassword, user.passwordHash))) {
+        await attempt.failed();
+        throw badUserInput('Current password is incorrect.', 'currentPassword');
+      }
+      await attempt.succeeded();
+      if (passwordIssue) throw badUserInput(passwordIssue, 'newPassword');
+      return this.deps.hasher.hash(request.newPassword);
+    });
     // Applies only if the password just verified is still the current one and this session
     // still lives: of two changes from the same old password, or a change racing a
     // revocation of its own session, at most one outcome stands.
     const replaced = await this.deps.users.replacePassword(user.id, {
-      passwordHash: await this.deps.hasher.hash(request.newPassword),
+      passwordHash,
       end: { reason: 'password_change', actorId: user.id },
       expectedCredentialVersion: user.credentialVersion,
       keepSessionId: viewer.session.id,
@@ -149,15 +164,36 @@ export class AuthService {
 
   /**
    * A new session for the user, whose credentials were verified as of `user` (its
-   * credentialVersion); a session the caller presented is ended, not reused.
+   * credentialVersion); a session the caller presented is ended, not reused. The client
+   * becomes (or stays) a known device of the account.
    */
-  private async signIn(user: UserRecord, transport: SessionTransport, caller: Caller): Promise<SignedIn> {
+  private async signIn(
+    user: UserRecord,
+    options: { transport: SessionTransport; caller: Caller; knownDevice: KnownDeviceRecord | null },
+  ): Promise<SignedIn> {
+    const { caller } = options;
     if (caller.presented) await this.deps.sessions.endPresentedSession(caller.presented.token, 'replaced_by_login');
-    const started = await this.deps.sessions.startSession(user.id, { transport, client: caller.client, credentialVersion: user.credentialVersion });
+    const started = await this.deps.sessions.startSession(user.id, { transport: options.transport, client: caller.client, credentialVersion: user.credentialVersion });
     if (!started) throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
-    const signedIn = { user, session: started.session, token: started.token };
+    const { device, token: deviceToken } = await this.deps.devices.signedIn(user.id, { recognised: options.knownDevice, client: caller.client });
+    const signedIn: SignedIn = {
+      user,
+      session: started.session,
+      token: started.token,
+      device: deviceToken ? { token: deviceToken, expiresAt: device.expiresAt } : null,
+    };
     caller.sessionStarted(signedIn);
     return signedIn;
+  }
+
+  /** Runs password work holding a place in the bounded line of password checks (refused at once when there is none). */
+  private async inLine<T>(caller: Caller, email: string, work: () => Promise<T>): Promise<T> {
+    const leave = this.deps.admission.enter({ client: throttledAddress(caller.client.ipAddress), account: normalizeEmail(email) });
+    try {
+      return await work();
+    } finally {
+      leave();
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import { rateLimited } from '../shared/app-error';
 import type { AttemptLimiter } from '../storage/attempt-limiter';
 import type { Store } from '../storage/store';
@@ -11,15 +12,23 @@ export interface ThrottleSettings {
   maxSignUpsPerIpHour: number;
 }
 
-/** After LOGIN_MAX_CONSECUTIVE_FAILURES, an email + IP pair is refused this long. */
+/** After LOGIN_MAX_CONSECUTIVE_FAILURES, an email + IP pair (or a known device) is refused this long. */
 export const CONSECUTIVE_FAILURES_BLOCK_SECONDS = 15 * 60;
 /** Consecutive failures are forgotten after a day without a success resetting them. */
 const CONSECUTIVE_FAILURES_WINDOW_SECONDS = 24 * 3600;
 
+/** Who is making a password attempt. */
+export interface AttemptSubject {
+  email: string;
+  ipAddress: string | null;
+  /** A known device of the account (it presented a valid device token): its attempts have their own budget. */
+  knownDevice: { userId: string; deviceId: string } | null;
+}
+
 export interface PasswordAttempt {
-  /** Refunds the attempt and resets the consecutive-failure count. */
+  /** The password was right: the reservations are given back, the consecutive failures forgotten. */
   succeeded(): Promise<void>;
-  /** Counts a consecutive failure; the last one allowed locks the email + IP pair out. */
+  /** The password was wrong: the reservations stand as failures; the last one allowed blocks for 15 minutes. */
   failed(): Promise<void>;
 }
 
@@ -28,15 +37,19 @@ export interface PasswordAttempt {
  * with attempt limiters kept in the store, so every server process shares them. A refused
  * attempt never reaches bcrypt.
  *
- * The per-email and per-IP budgets count an attempt *before* its password is checked and
- * refund it on success: counting only failures would let a burst of parallel guesses all
- * pass the check before any failure is recorded. The consecutive-failure lockout instead
- * counts failures only, after the check: counted up front, a user's own parallel correct
- * logins (an app opening several sessions at once) would lock them out.
+ * Every limit is reserved *before* the password is checked: a failure then keeps its
+ * reservation, a success gives it back. Counted after the check, a burst of parallel
+ * guesses would all be checked before any failure was recorded; reserved, at most the
+ * limit get through, however many arrive at once.
+ *
+ * A client that presents a valid device token for the account (the OWASP "device cookie")
+ * is counted on that device's budget alone: the per-email and per-IP budgets that an
+ * attacker can exhaust from elsewhere never lock the account's owner out on their own
+ * devices.
  */
 export class LoginThrottle {
   private readonly consecutiveFailures: AttemptLimiter;
-  private readonly failuresPerEmail: AttemptLimiter;
+  private readonly failuresPerHour: AttemptLimiter;
   private readonly failuresPerIp: AttemptLimiter;
   private readonly signUpsPerIp: AttemptLimiter;
 
@@ -46,34 +59,35 @@ export class LoginThrottle {
       points: settings.maxConsecutiveFailures,
       windowSeconds: CONSECUTIVE_FAILURES_WINDOW_SECONDS,
     });
-    this.failuresPerEmail = store.createAttemptLimiter({ name: 'login-email', points: settings.maxFailuresPerEmailHour, windowSeconds: 3600 });
+    // Per email for unknown clients, per device for known ones.
+    this.failuresPerHour = store.createAttemptLimiter({ name: 'login-email', points: settings.maxFailuresPerEmailHour, windowSeconds: 3600 });
     this.failuresPerIp = store.createAttemptLimiter({ name: 'login-ip', points: settings.maxFailuresPerIpDay, windowSeconds: 86_400 });
     this.signUpsPerIp = store.createAttemptLimiter({ name: 'signup-ip', points: settings.maxSignUpsPerIpHour, windowSeconds: 3600 });
   }
 
   /**
-   * Counts a password attempt against every limit; throws RATE_LIMITED (with
-   * retryAfterSeconds) when one is exhausted. Call `succeeded` when the password was right.
+   * Reserves a password attempt on every limit that applies; throws RATE_LIMITED (with
+   * retryAfterSeconds) when one is exhausted, reserving nothing.
    */
-  async beginPasswordAttempt(email: string, ipAddress: string | null): Promise<PasswordAttempt> {
-    const keys = attemptKeys(email, ipAddress);
-    await this.refuseWhileLockedOut(keys.emailAndIp);
-    await consumeAll([
-      [this.failuresPerEmail, keys.email],
-      [this.failuresPerIp, keys.ip],
-    ]);
+  async beginPasswordAttempt(subject: AttemptSubject): Promise<PasswordAttempt> {
+    const email = digest(normalizeEmail(subject.email));
+    const ip = throttledAddress(subject.ipAddress);
+    const consecutiveKey = subject.knownDevice ? `device|${subject.knownDevice.userId}|${subject.knownDevice.deviceId}` : `${email}|${ip}`;
+    const budgets: Array<[limiter: AttemptLimiter, key: string]> = subject.knownDevice
+      ? [[this.failuresPerHour, consecutiveKey]]
+      : [
+          [this.failuresPerHour, email],
+          [this.failuresPerIp, ip],
+        ];
+    await reserveAll([[this.consecutiveFailures, consecutiveKey, CONSECUTIVE_FAILURES_BLOCK_SECONDS * 1000], ...budgets]);
     return {
       succeeded: async () => {
-        await settle([
-          this.consecutiveFailures.reset(keys.emailAndIp),
-          this.failuresPerEmail.refund(keys.email),
-          this.failuresPerIp.refund(keys.ip),
-        ]);
+        await settle([this.consecutiveFailures.reset(consecutiveKey), ...budgets.map(([limiter, key]) => limiter.refund(key))]);
       },
       failed: async () => {
-        const failure = await this.consecutiveFailures.consume(keys.emailAndIp);
-        if (!failure.allowed || failure.consumed >= this.consecutiveFailures.points) {
-          await this.consecutiveFailures.block(keys.emailAndIp, CONSECUTIVE_FAILURES_BLOCK_SECONDS);
+        const state = await this.consecutiveFailures.peek(consecutiveKey);
+        if (state && state.consumed >= this.consecutiveFailures.points) {
+          await this.consecutiveFailures.block(consecutiveKey, CONSECUTIVE_FAILURES_BLOCK_SECONDS);
         }
       },
     };
@@ -81,37 +95,50 @@ export class LoginThrottle {
 
   /** Counts a sign-up from this IP; throws RATE_LIMITED over the hourly limit. */
   async countSignUp(ipAddress: string | null): Promise<void> {
-    await consumeAll([[this.signUpsPerIp, ipAddress ?? 'unknown']]);
-  }
-
-  private async refuseWhileLockedOut(key: string): Promise<void> {
-    const state = await this.consecutiveFailures.peek(key);
-    if (state && state.consumed >= this.consecutiveFailures.points) throw rateLimited(state.retryAfterMillis / 1000);
+    await reserveAll([[this.signUpsPerIp, throttledAddress(ipAddress)]]);
   }
 }
 
 /** Emails are hashed: limiter keys hold no personal data and have a bounded length. */
-function attemptKeys(email: string, ipAddress: string | null) {
-  const emailDigest = createHash('sha256').update(normalizeEmail(email)).digest('base64url');
-  const ip = ipAddress ?? 'unknown';
-  return { email: emailDigest, ip, emailAndIp: `${emailDigest}|${ip}` };
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
 }
 
 /**
- * Takes an attempt from each limiter. When any refuses, the attempts taken from the others
- * are given back (a refused attempt costs nothing more) and RATE_LIMITED says when the
- * longest wait ends. A store failure propagates as StoreUnavailableError, never "not limited".
+ * The address a client is throttled by: an IPv4 address, or an IPv6 address's /64 network
+ * (one subscriber's whole allocation: counted per address, it would have 2^64 budgets).
  */
-async function consumeAll(entries: Array<[AttemptLimiter, string]>): Promise<void> {
+export function throttledAddress(ipAddress: string | null): string {
+  if (ipAddress === null) return 'unknown';
+  if (!isIPv6(ipAddress)) return ipAddress;
+  const [head = '', tail = ''] = ipAddress.split('%')[0]!.toLowerCase().split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === '' ? [] : tail.split(':');
+  const groups = ipAddress.includes('::') ? [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups;
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/**
+ * Reserves an attempt on each limiter. When any refuses, the reservations taken from the
+ * others are given back (a refused attempt costs nothing more) and RATE_LIMITED says when
+ * the longest wait ends: at most an entry's cap (the consecutive-failure limiter's is its
+ * block, since a window full of attempts still in flight frees up long before it ends). A
+ * store failure propagates as StoreUnavailableError, never "not limited".
+ */
+async function reserveAll(entries: Array<[limiter: AttemptLimiter, key: string, maxRetryMillis?: number]>): Promise<void> {
   const results = await Promise.allSettled(entries.map(([limiter, key]) => limiter.consume(key)));
   const failure = results.find((result) => result.status === 'rejected');
-  const refusals = results.flatMap((result) => (result.status === 'fulfilled' && !result.value.allowed ? [result.value.retryAfterMillis] : []));
+  const refusals = results.flatMap((result, index) =>
+    result.status === 'fulfilled' && !result.value.allowed ? [Math.min(result.value.retryAfterMillis, entries[index]![2] ?? Number.POSITIVE_INFINITY)] : [],
+  );
   if (!failure && refusals.length === 0) return;
   await settle(
-    entries.filter((_, index) => {
-      const result = results[index]!;
-      return result.status === 'fulfilled' && result.value.allowed;
-    }).map(([limiter, key]) => limiter.refund(key)),
+    entries
+      .filter((_, index) => {
+        const result = results[index]!;
+        return result.status === 'fulfilled' && result.value.allowed;
+      })
+      .map(([limiter, key]) => limiter.refund(key)),
   );
   if (failure) throw (failure as PromiseRejectedResult).reason;
   throw rateLimited(Math.max(...refusals) / 1000);

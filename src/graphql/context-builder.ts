@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
-import { Caller, type SessionCookieWriter } from '../session/caller';
-import { clearedSessionCookieHeader, presentedToken, sessionCookieHeader, type SessionCookieSettings } from '../session/session-cookie';
+import { Caller, type ResponseCookies } from '../session/caller';
+import { clearedCookieHeader, cookieHeader, presentedDeviceToken, presentedToken, type CookieSettings } from '../session/session-cookie';
 import type { SessionService } from '../session/session.service';
 import type { Clock } from '../shared/clock';
 import { clientAddress } from './client-address';
@@ -13,17 +13,18 @@ import { toGraphQLError } from './error-translation';
  * whole request with SERVICE_UNAVAILABLE (503) before anything runs: never anonymous. A
  * bad token makes the request anonymous (and its cookie expired).
  */
-export function createContextBuilder(sessions: SessionService, cookie: SessionCookieSettings, clock: Clock) {
+export function createContextBuilder(sessions: SessionService, cookies: { session: CookieSettings; device: CookieSettings }, clock: Clock) {
   return async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => {
-    const presented = presentedToken(req.headers, cookie.name);
+    const presented = presentedToken(req.headers, cookies.session.name);
     const authentication = presented ? await sessions.authenticate(presented.token).catch(failRequest) : null;
     const valid = authentication?.kind === 'valid' ? authentication : null;
     const caller = new Caller({
       client: { ipAddress: clientAddress(req), userAgent: req.get('user-agent') ?? null },
       presented,
+      presentedDevice: presentedDeviceToken(req.headers, cookies.device.name),
       authenticated: valid?.viewer ?? null,
       ...(valid?.idleExpirySlideDue ? { beforeFirstUse: (viewer) => sessions.slideIdleExpiry(viewer) } : {}),
-      cookie: new ResponseSessionCookie(res, cookie, clock),
+      cookies: new HttpResponseCookies(res, cookies, clock),
     });
     if (authentication?.kind === 'rejected') caller.signedOut();
     return { caller };
@@ -35,21 +36,43 @@ function failRequest(error: unknown): never {
   throw toGraphQLError(error);
 }
 
-/** Writes what the Caller decided into the response's Set-Cookie header. */
-class ResponseSessionCookie implements SessionCookieWriter {
+/**
+ * Writes what the Caller decided into the response's Set-Cookie header: one value per
+ * cookie, the last decision about each winning (a cleared-then-issued session cookie
+ * sends only the new one), the session cookie first.
+ */
+class HttpResponseCookies implements ResponseCookies {
+  private readonly values = new Map<'session' | 'device', string>();
+
   constructor(
     private readonly res: Response,
-    private readonly settings: SessionCookieSettings,
+    private readonly settings: { session: CookieSettings; device: CookieSettings },
     private readonly clock: Clock,
   ) {}
 
-  issue(token: string, expiresAt: Date): void {
-    // Replaces (not appends) so that a cleared-then-issued cookie sends only the new one.
-    this.res.setHeader('Set-Cookie', sessionCookieHeader(this.settings, token, expiresAt, this.clock.now()));
+  setSession(token: string, expiresAt: Date): void {
+    this.write('session', cookieHeader(this.settings.session, token, expiresAt, this.clock.now()));
   }
 
-  clear(options: { clearSiteData?: boolean } = {}): void {
-    this.res.setHeader('Set-Cookie', clearedSessionCookieHeader(this.settings));
+  clearSession(options: { clearSiteData?: boolean } = {}): void {
+    this.write('session', clearedCookieHeader(this.settings.session));
     if (options.clearSiteData) this.res.setHeader('Clear-Site-Data', '"cookies"');
+  }
+
+  setDevice(token: string, expiresAt: Date): void {
+    this.write('device', cookieHeader(this.settings.device, token, expiresAt, this.clock.now()));
+  }
+
+  clearDevice(): void {
+    this.write('device', clearedCookieHeader(this.settings.device));
+  }
+
+  private write(cookie: 'session' | 'device', value: string): void {
+    this.values.set(cookie, value);
+    const ordered = (['session', 'device'] as const).flatMap((name) => {
+      const header = this.values.get(name);
+      return header === undefined ? [] : [header];
+    });
+    this.res.setHeader('Set-Cookie', ordered);
   }
 }

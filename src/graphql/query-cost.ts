@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getNamedType, getNullableType, GraphQLError, isListType, isObjectType, Kind, type DocumentNode, type FieldNode, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
+import { KNOWN_DEVICE_LIMITS } from '../device/device.model';
 import { SESSION_EVENT_RETENTION } from '../session/session.model';
 import { Role } from '../user/user.model';
 
@@ -21,6 +22,7 @@ const LIST_BOUNDS: Record<string, (bounds: ListBounds, node: FieldNode) => numbe
   'Query.mySessions': ({ sessionsPerUser }) => sessionsPerUser,
   'User.sessions': ({ sessionsPerUser }) => sessionsPerUser,
   'User.roles': () => Object.values(Role).length,
+  'User.knownDevices': () => KNOWN_DEVICE_LIMITS.maxDevicesPerUser,
   // The `limit` argument when it is written in the query; the most it allows when it comes from a variable.
   'Query.userSessionEvents': (_bounds, node) => literalIntArgument(node, 'limit') ?? SESSION_EVENT_RETENTION.maxEventsPerUser,
 };

@@ -4,6 +4,8 @@ import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../auth/auth.resolver';
 import type { AuthService } from '../auth/auth.service';
+import { DeviceResolver } from '../device/device.resolver';
+import type { DeviceService } from '../device/device.service';
 import { SessionEventResolver } from '../session/session-event.resolver';
 import { SessionResolver } from '../session/session.resolver';
 import type { SessionService } from '../session/session.service';
@@ -17,6 +19,7 @@ export interface ResolverServices {
   auth: AuthService;
   sessions: SessionService;
   users: UserService;
+  devices: DeviceService;
 }
 
 interface ResolverEntry<T extends object> {
@@ -34,6 +37,7 @@ const RESOLVERS = [
   resolver(SessionResolver, ({ sessions, users }) => new SessionResolver(sessions, users)),
   resolver(SessionEventResolver, ({ sessions }) => new SessionEventResolver(sessions)),
   resolver(UserResolver, ({ users, sessions }) => new UserResolver(users, sessions)),
+  resolver(DeviceResolver, ({ devices }) => new DeviceResolver(devices)),
 ];
 
 /** The executable schema; without services it can be printed but not run. */

@@ -15,6 +15,7 @@ export function timedStore(store: Store, sink: StoreTimingSink): Store {
     ...store,
     users: timedMethods(store.users, 'users', sink),
     sessions: timedMethods(store.sessions, 'sessions', sink),
+    devices: timedMethods(store.devices, 'devices', sink),
     checkHealth: () => timeCall('checkHealth', sink, () => store.checkHealth()),
   };
 }

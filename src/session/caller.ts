@@ -1,25 +1,31 @@
 import { SessionTransport, type ClientInfo, type SessionRecord, type Viewer } from './session.model';
 import type { PresentedToken } from './session-cookie';
 
-/** What the HTTP layer can do with the session cookie; the Caller decides when. */
-export interface SessionCookieWriter {
-  issue(token: string, expiresAt: Date): void;
-  /** Expires the cookie; with `clearSiteData`, also asks the browser to drop all cookies. */
-  clear(options?: { clearSiteData?: boolean }): void;
+/** What the HTTP layer can do with the cookies; the Caller decides when. */
+export interface ResponseCookies {
+  setSession(token: string, expiresAt: Date): void;
+  /** Expires the session cookie; with `clearSiteData`, also asks the browser to drop all cookies. */
+  clearSession(options?: { clearSiteData?: boolean }): void;
+  setDevice(token: string, expiresAt: Date): void;
+  clearDevice(): void;
 }
 
-/** A signed-in result to hand to the client: the session, its user and its token. */
+/** A signed-in result to hand to the client: the session, its user, its token and its device. */
 export interface SignedIn {
   user: Viewer['user'];
   session: SessionRecord;
   /** The bearer token; the Caller decides whether it goes in a cookie or the response body. */
   token: string;
+  /** A device token issued with this sign-in (a client not known before), and until when it is good; null when the client holds one. */
+  device: { token: string; expiresAt: Date } | null;
 }
 
 export interface CallerInit {
   client: ClientInfo;
-  /** The token the request presented, if any. */
+  /** The session token the request presented, if any. */
   presented: PresentedToken | null;
+  /** The known-device token the request presented (X-Device-Token header, else the device cookie), if any. */
+  presentedDevice: PresentedToken | null;
   /** Who the presented token proved the caller to be; null when none was presented or it was rejected. */
   authenticated: Viewer | null;
   /**
@@ -28,15 +34,18 @@ export interface CallerInit {
    * its viewer (a login replacing the presented session) never runs it.
    */
   beforeFirstUse?: (viewer: Viewer) => Promise<Viewer | null>;
-  cookie: SessionCookieWriter;
+  cookies: ResponseCookies;
 }
 
 /**
- * One request's caller: who is asking, from where, with which token, and the one place
- * that decides what the session cookie becomes. Services receive it and tell it what
- * happened (a session started, a session ended); it keeps `viewer` and the cookie in step:
- * - a COOKIE session started: the cookie is set; a HEADER session started by a browser
- *   that presented a cookie: that cookie is expired;
+ * One request's caller: who is asking, from where, with which tokens, and the one place
+ * that decides what the cookies become. Services receive it and tell it what happened (a
+ * session started, a session ended, a device forgotten); it keeps `viewer` and the cookies
+ * in step:
+ * - a COOKIE session started: the session cookie is set, and the device cookie when a
+ *   device token was issued; a HEADER session started by a browser that presented a session
+ *   cookie: that cookie is expired (a HEADER client gets its device token in the body);
+ * - the device the caller presented by cookie was forgotten: the device cookie is expired;
  * - the caller's own session ended (logout, revokeSession, an admin revoking their own
  *   user's sessions): the caller is anonymous from then on, and a presented cookie is
  *   expired;
@@ -51,6 +60,11 @@ export class Caller {
   constructor(private readonly init: CallerInit) {
     this.client = init.client;
     this.presented = init.presented;
+  }
+
+  /** The known-device token this request presented, if any. */
+  get presentedDevice(): string | null {
+    return this.init.presentedDevice?.token ?? null;
   }
 
   /** Who is asking (null: anonymous). */
@@ -88,8 +102,12 @@ export class Caller {
   /** signUp or login started a session: the rest of the operation acts as it. */
   sessionStarted(signedIn: SignedIn): void {
     this.forgetReads();
-    if (signedIn.session.transport === SessionTransport.COOKIE) this.init.cookie.issue(signedIn.token, signedIn.session.absoluteExpiresAt);
-    else if (this.presented?.via === 'cookie') this.init.cookie.clear();
+    if (signedIn.session.transport === SessionTransport.COOKIE) {
+      this.init.cookies.setSession(signedIn.token, signedIn.session.absoluteExpiresAt);
+      if (signedIn.device) this.init.cookies.setDevice(signedIn.device.token, signedIn.device.expiresAt);
+    } else if (this.presented?.via === 'cookie') {
+      this.init.cookies.clearSession();
+    }
     this.viewerPromise = Promise.resolve({ user: signedIn.user, session: signedIn.session });
   }
 
@@ -115,7 +133,12 @@ export class Caller {
     return current;
   }
 
+  /** The device whose token this request presented was forgotten. */
+  deviceForgotten(): void {
+    if (this.init.presentedDevice?.via === 'cookie') this.init.cookies.clearDevice();
+  }
+
   private expirePresentedCookie(options: { clearSiteData?: boolean } = {}): void {
-    if (this.presented?.via === 'cookie') this.init.cookie.clear(options);
+    if (this.presented?.via === 'cookie') this.init.cookies.clearSession(options);
   }
 }

@@ -12,7 +12,7 @@ export interface PresentedToken {
   via: 'cookie' | 'header';
 }
 
-export interface SessionCookieSettings {
+export interface CookieSettings {
   name: string;
   secure: boolean;
 }
@@ -21,6 +21,14 @@ export interface SessionCookieSettings {
 export function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-sid' : 'sid';
 }
+
+/** The known-device cookie (device/), named like the session cookie. */
+export function deviceCookieName(secure: boolean): string {
+  return secure ? '__Host-did' : 'did';
+}
+
+/** Where apps send their known-device token back (browsers send the device cookie). */
+export const DEVICE_TOKEN_HEADER = 'x-device-token';
 
 export function presentedToken(
   headers: { authorization?: string | undefined; cookie?: string | undefined },
@@ -35,8 +43,17 @@ export function presentedToken(
   return token ? { token, via: 'cookie' } : null;
 }
 
-/** The Set-Cookie value that hands a browser its session token until `expiresAt`. */
-export function sessionCookieHeader(settings: SessionCookieSettings, token: string, expiresAt: Date, now: Date): string {
+/** The known-device token a request presented: the X-Device-Token header, else the device cookie. */
+export function presentedDeviceToken(headers: Record<string, string | string[] | undefined>, cookieName: string): PresentedToken | null {
+  const header = headers[DEVICE_TOKEN_HEADER];
+  if (typeof header === 'string') return { token: header.trim(), via: 'header' };
+  const cookie = headers.cookie;
+  const token = typeof cookie === 'string' ? parseCookie(cookie)[cookieName] : undefined;
+  return token ? { token, via: 'cookie' } : null;
+}
+
+/** The Set-Cookie value that hands a browser a token until `expiresAt`: HttpOnly, SameSite=Lax, Path=/, host-only. */
+export function cookieHeader(settings: CookieSettings, token: string, expiresAt: Date, now: Date): string {
   return stringifySetCookie({
     name: settings.name,
     value: token,
@@ -49,8 +66,8 @@ export function sessionCookieHeader(settings: SessionCookieSettings, token: stri
   });
 }
 
-/** The Set-Cookie value that makes a browser forget its session token. */
-export function clearedSessionCookieHeader(settings: SessionCookieSettings): string {
+/** The Set-Cookie value that makes a browser forget a token. */
+export function clearedCookieHeader(settings: CookieSettings): string {
   return stringifySetCookie({
     name: settings.name,
     value: '',

@@ -1,71 +1,22 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ID_PATTERN } from '../shared/ids';
+import { signToken, verifyToken } from '../shared/signed-token';
 
-/**
- * A session token is `v1.<userId>.<sessionId>.<secret>.<mac>`:
- * - userId and sessionId locate the session in the store (and its Redis hash slot)
- *   without a lookup table; neither is secret.
- * - secret is 256 random bits; the store keeps only its SHA-256, so a copy of the
- *   store yields no usable token.
- * - mac is HMAC-SHA256 over everything before it with the first SESSION_SECRETS entry, so
- *   forged or truncated tokens are rejected before any store round trip.
- */
+export { hashTokenSecret, newTokenSecret, secretHashesMatch } from '../shared/signed-token';
+
+/** A session token: `v1.<userId>.<sessionId>.<secret>.<mac>` (see shared/signed-token.ts). */
 export interface SessionTokenParts {
   userId: string;
   sessionId: string;
   secret: string;
 }
 
-const VERSION = 'v1';
-const SECRET_BYTES = 32;
-const BASE64URL_256_BITS = /^[A-Za-z0-9_-]{43}$/;
-/** Longer input is rejected before any hashing: no work for oversized garbage. */
-const MAX_TOKEN_LENGTH = 200;
-
-export function newTokenSecret(): string {
-  return randomBytes(SECRET_BYTES).toString('base64url');
-}
-
-export function hashTokenSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
-}
-
-/** Constant-time comparison of two base64url hashes. */
-export function secretHashesMatch(expected: string, actual: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(actual);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+const SESSION_TOKEN_KIND = 'v1';
 
 export function signSessionToken(parts: SessionTokenParts, signingSecret: string): string {
-  const payload = `${VERSION}.${parts.userId}.${parts.sessionId}.${parts.secret}`;
-  return `${payload}.${mac(payload, signingSecret)}`;
+  return signToken(SESSION_TOKEN_KIND, { userId: parts.userId, id: parts.sessionId, secret: parts.secret }, signingSecret);
 }
 
-/**
- * Returns the token's parts when it is well-formed and signed by any of the given
- * secrets, otherwise null (a bad token is never an exception).
- */
+/** The token's parts when it is a well-formed session token signed by any of the secrets, otherwise null. */
 export function verifySessionToken(token: string, verificationSecrets: readonly string[]): SessionTokenParts | null {
-  if (token.length > MAX_TOKEN_LENGTH) return null;
-  const fields = token.split('.');
-  if (fields.length !== 5) return null;
-  const [version, userId, sessionId, secret, signature] = fields as [string, string, string, string, string];
-  if (version !== VERSION || !ID_PATTERN.test(userId) || !ID_PATTERN.test(sessionId)) return null;
-  if (!BASE64URL_256_BITS.test(secret) || !BASE64URL_256_BITS.test(signature)) return null;
-
-  const payload = `${version}.${userId}.${sessionId}.${secret}`;
-  // Compared as text, not decoded bytes: base64url has several spellings of the same
-  // bytes, and only the canonical one is accepted. Every secret is checked (no early
-  // exit) so that timing does not reveal which one matched.
-  const presented = Buffer.from(signature);
-  let valid = false;
-  for (const verificationSecret of verificationSecrets) {
-    if (timingSafeEqual(Buffer.from(mac(payload, verificationSecret)), presented)) valid = true;
-  }
-  return valid ? { userId, sessionId, secret } : null;
-}
-
-function mac(payload: string, key: string): string {
-  return createHmac('sha256', key).update(payload).digest('base64url');
+  const parts = verifyToken(SESSION_TOKEN_KIND, token, verificationSecrets);
+  return parts ? { userId: parts.userId, sessionId: parts.id, secret: parts.secret } : null;
 }

@@ -1,11 +1,12 @@
 import type { AttemptLimiter, AttemptLimiterOptions } from './attempt-limiter';
+import type { DeviceStore } from './device-store';
 import type { SessionStore } from './session-store';
 import type { UserStore } from './user-store';
 
 export type StoreKind = 'redis' | 'memory';
 
 /**
- * The storage port: users, sessions and attempt counters in one keyspace, so that a
+ * The storage port: users, sessions, known devices and attempt counters in one keyspace, so that a
  * user's records can change together. Implementations live in storage/redis and
  * storage/memory; every one passes the same contract suite (test/contracts).
  */
@@ -13,6 +14,7 @@ export interface Store {
   kind: StoreKind;
   users: UserStore;
   sessions: SessionStore;
+  devices: DeviceStore;
   /** A limiter kept in this store (shared by every server process on Redis). */
   createAttemptLimiter(options: AttemptLimiterOptions): AttemptLimiter;
   /** Resolves when the store answers; throws StoreUnavailableError when it does not. */

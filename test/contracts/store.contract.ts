@@ -1,3 +1,4 @@
+import type { KnownDeviceRecord } from '../../src/device/device.model';
 import type { SessionEnd } from '../../src/session/session-end-reason';
 import { SESSION_EVENT_RETENTION, SessionTransport, type SessionEvent, type SessionRecord } from '../../src/session/session.model';
 import { ManualClock } from '../../src/shared/clock';
@@ -703,6 +704,85 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const fresh = await createSession(user.id);
         expect(await store.sessions.revokeSession(user.id, fresh.id, revokedBy(user.id))).toBe(true);
         expect((await eventsOf(user.id)).map((event) => event.sessionId)).toEqual([fresh.id]);
+      });
+    });
+
+    describe('known devices', () => {
+      function buildDevice(userId: string, overrides: Partial<KnownDeviceRecord> = {}): KnownDeviceRecord {
+        const now = clock.now();
+        return {
+          id: newId(),
+          userId,
+          secretHash: hashTokenSecret(newTokenSecret()),
+          createdAt: now,
+          lastUsedAt: now,
+          expiresAt: secondsAfter(now, 3600),
+          ipAddress: '198.51.100.20',
+          userAgent: 'contract-suite/1.0',
+          ...overrides,
+        };
+      }
+
+      it('remembers a device and finds it, every field intact; another user\'s id finds nothing', async () => {
+        const user = await createUser();
+        const other = await createUser();
+        const device = buildDevice(user.id);
+        expect(await store.devices.rememberDevice(device, 20)).toEqual([]);
+
+        expect(await store.devices.findDevice(user.id, device.id)).toEqual(device);
+        expect(await store.devices.findDevice(other.id, device.id)).toBeNull();
+        expect(await store.devices.findDevice(user.id, newId())).toBeNull();
+        expect(await store.devices.listDevices(user.id)).toEqual([device]);
+      });
+
+      it('forgets a device once its expiresAt has passed by the store clock, and keeps one that was touched', async () => {
+        const user = await createUser();
+        const idle = buildDevice(user.id);
+        const used = buildDevice(user.id);
+        await store.devices.rememberDevice(idle, 20);
+        await store.devices.rememberDevice(used, 20);
+        clock.advanceBySeconds(1800);
+        const touched = { ...used, lastUsedAt: clock.now(), expiresAt: secondsAfter(clock.now(), 3600), ipAddress: '203.0.113.99' };
+        expect(await store.devices.touchDevice(touched)).toBe(true);
+        clock.advanceBySeconds(1800);
+
+        expect(await store.devices.findDevice(user.id, idle.id)).toBeNull();
+        expect(await store.devices.findDevice(user.id, used.id)).toEqual(touched);
+        expect(await store.devices.listDevices(user.id)).toEqual([touched]);
+        expect(await store.devices.touchDevice({ ...idle, lastUsedAt: clock.now() })).toBe(false);
+      });
+
+      it('forgets a device on request, once', async () => {
+        const user = await createUser();
+        const device = buildDevice(user.id);
+        await store.devices.rememberDevice(device, 20);
+        expect(await store.devices.forgetDevice(user.id, device.id)).toBe(true);
+        expect(await store.devices.forgetDevice(user.id, device.id)).toBe(false);
+        expect(await store.devices.findDevice(user.id, device.id)).toBeNull();
+        expect(await store.devices.touchDevice(device)).toBe(false);
+      });
+
+      it('forgets the least recently used devices beyond the cap', async () => {
+        const user = await createUser();
+        const devices: KnownDeviceRecord[] = [];
+        for (let i = 0; i < 3; i++) {
+          devices.push(buildDevice(user.id));
+          await store.devices.rememberDevice(devices[i]!, 3);
+          clock.advanceBySeconds(10);
+        }
+        expect(await store.devices.touchDevice({ ...devices[0]!, lastUsedAt: clock.now() })).toBe(true);
+        const newest = buildDevice(user.id);
+
+        expect(await store.devices.rememberDevice(newest, 3)).toEqual([devices[1]!.id]);
+        expect((await store.devices.listDevices(user.id)).map((device) => device.id).sort()).toEqual([devices[0]!.id, devices[2]!.id, newest.id].sort());
+      });
+
+      it('holds the cap under 20 concurrent new devices', async () => {
+        const user = await createUser();
+        const devices = Array.from({ length: 20 }, () => buildDevice(user.id));
+        const forgotten = await Promise.all(devices.map((device) => store.devices.rememberDevice(device, 5)));
+        expect(forgotten.flat()).toHaveLength(15);
+        expect(await store.devices.listDevices(user.id)).toHaveLength(5);
       });
     });
 

@@ -66,7 +66,7 @@ describe('roles and field-level rules', () => {
 
   it('hides User.email and User.sessions of others from a non-admin reaching them through a shared path', async () => {
     // Session.user of my own sessions is myself, so email is readable there...
-    const own = await alice.client.post({ query: '{ mySessions { user { id email sessions { id } } } }' });
+    const own = await alice.client.post({ query: '{ mySessions { user { id email } } me { sessions { id } } }' });
     expect(own.errors).toBeUndefined();
     // ...but a USER cannot read someone else's email through any path (only ADMIN can query user(id)).
     const other = await alice.client.post({ query: `{ user(id: "${bob.id}") { email } }` });

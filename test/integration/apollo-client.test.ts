@@ -109,7 +109,7 @@ describe('Apollo Client 4 against the running server', () => {
     const signUp = await client.mutate({ mutation: SignUpDocument, variables: { input: { email, password: PASSWORD, displayName: 'Ada' } } });
     expect(signUp.data!.signUp.token).toBeNull();
     expect(signUp.data!.signUp.session).toMatchObject({ current: true, transport: 'COOKIE' });
-    expect(traffic.setCookies).toEqual([expect.stringMatching(/^sid=v1\..*; HttpOnly/)]);
+    expect(traffic.setCookies).toEqual([expect.stringMatching(/^sid=v1\..*; HttpOnly/), expect.stringMatching(/^did=d1\..*; HttpOnly/)]);
 
     const me = await client.query({ query: MeDocument });
     expect(me.data!.me).toMatchObject({ id: signUp.data!.signUp.user.id, email, displayName: 'Ada', roles: ['USER'] });

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ChangePasswordDocument, LoginDocument, MeDocument, RevokeSessionDocument } from '../generated/graphql';
 import { errorCodes, PASSWORD, startTestServer, type StoreKind, type TestServer } from '../support/harness';
+import { UNTHROTTLED_PASSWORD_CHECKS } from '../support/fixtures';
 import { headerLogin, signUpInBrowser, type BearerClient } from '../support/flows';
 
 /*
@@ -12,7 +13,7 @@ describe.each<StoreKind>(['redis', 'memory'])('credential changes under concurre
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ store: storeKind, env: { LOGIN_MAX_CONSECUTIVE_FAILURES: '1000', LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: '1000' } });
+    server = await startTestServer({ store: storeKind, env: { ...UNTHROTTLED_PASSWORD_CHECKS } });
   });
   afterAll(async () => {
     await server.close();

@@ -48,8 +48,11 @@ describe.each<StoreKind>(['redis', 'memory', 'cluster'])('session lifecycle over
       expect(payload.token).toBeNull();
       expect(payload.user).toMatchObject({ email, displayName: 'Ada', roles: ['USER'] });
       expect(payload.session).toMatchObject({ current: true, transport: 'COOKIE' });
-      expect(response.setCookies).toHaveLength(1);
-      const cookie = response.setCookies[0]!;
+      // The session cookie first; then the known-device cookie, HttpOnly as well.
+      expect(response.setCookies).toHaveLength(2);
+      const [cookie, deviceCookie] = response.setCookies as [string, string];
+      expect(deviceCookie).toMatch(/^did=d1\.[^;]+; Max-Age=15552000; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax$/);
+      expect(response.body).not.toContain(deviceCookie.slice('did='.length, deviceCookie.indexOf(';')));
       expect(cookie).toMatch(/^sid=v1\./);
       expect(cookie).toMatch(/; HttpOnly/);
       expect(cookie).toMatch(/; SameSite=Lax/);

@@ -43,6 +43,7 @@ describe('secrets hygiene: tokens, passwords and secrets never reach logs or res
     const mobile = server.client({ cookies: false });
     const headerLogin = record('login HEADER', await mobile.request(LoginDocument, { input: { email, password: PASSWORD, transport: 'HEADER' } }), true);
     tokens.add(headerLogin.data!.login.token!);
+    tokens.add(headerLogin.data!.login.deviceToken!);
     mobile.bearerToken = headerLogin.data!.login.token!;
     const headerSignUp = record(
       'signUp HEADER',
@@ -50,6 +51,7 @@ describe('secrets hygiene: tokens, passwords and secrets never reach logs or res
       true,
     );
     tokens.add(headerSignUp.data!.signUp.token!);
+    tokens.add(headerSignUp.data!.signUp.deviceToken!);
 
     record('me', await browser.request(MeDocument));
     record('me bearer', await mobile.request(MeDocument));
@@ -57,6 +59,8 @@ describe('secrets hygiene: tokens, passwords and secrets never reach logs or res
     record('login wrong', await server.client().request(LoginDocument, { input: { email, password: WRONG_PASSWORD } }));
     record('login unknown', await server.client().request(LoginDocument, { input: { email: uniqueEmail('nobody'), password: WRONG_PASSWORD } }));
     record('changePassword wrong', await browser.request(ChangePasswordDocument, { input: { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD } }));
+    // The browser's failure counted on its own device's budget: a second failure from a client without one locks the email + IP.
+    record('login wrong again', await server.client().request(LoginDocument, { input: { email, password: WRONG_PASSWORD } }));
     record('login throttled', await server.client().request(LoginDocument, { input: { email, password: PASSWORD } }));
     record('forged bearer', await server.client({ cookies: false, bearerToken: `${[...tokens][0]!.slice(0, -3)}xyz` }).request(MeDocument));
     const other = sessions.data!.mySessions.find((session) => !session.current)!;
@@ -106,7 +110,7 @@ describe('secrets hygiene: tokens, passwords and secrets never reach logs or res
     }
   });
 
-  it('puts a token in a response body only as AuthPayload.token of a HEADER login or sign-up', () => {
+  it('puts a token in a response body only as AuthPayload.token or deviceToken of a HEADER login or sign-up', () => {
     for (const { operation, response, mayCarryToken } of responses) {
       if (mayCarryToken) continue;
       for (const token of tokens) {

@@ -6,6 +6,19 @@ import type { Store } from '../../src/storage/store';
 import { Role, type UserRecord } from '../../src/user/user.model';
 
 export const TEST_IDLE_TTL_SECONDS = 3600;
+
+/**
+ * For tests of something else that run many parallel logins of one account from one
+ * address: the throttles and the line of password checks would refuse most of them.
+ */
+export const UNTHROTTLED_PASSWORD_CHECKS: Readonly<Record<string, string>> = {
+  LOGIN_MAX_CONSECUTIVE_FAILURES: '1000',
+  LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: '10000',
+  LOGIN_MAX_FAILURES_PER_IP_DAY: '10000',
+  PASSWORD_QUEUE_MAX: '1000',
+  PASSWORD_QUEUE_MAX_PER_IP: '1000',
+  PASSWORD_QUEUE_MAX_PER_ACCOUNT: '1000',
+};
 export const TEST_ABSOLUTE_TTL_SECONDS = 7 * 86_400;
 
 /** A bcrypt-shaped hash; stores treat it as opaque text. */

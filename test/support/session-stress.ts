@@ -13,6 +13,7 @@ import {
 } from '../generated/graphql';
 import { PASSWORD, startTestServer, uniqueEmail, type StoreKind, type TestClient } from './harness';
 import { listKeys } from './redis';
+import { UNTHROTTLED_PASSWORD_CHECKS } from './fixtures';
 
 const IDLE_TTL_SECONDS = 600;
 const ROUNDS = 6;
@@ -54,7 +55,7 @@ export async function runSessionStress(options: { store: StoreKind; clusterNodes
     clusterNodes: options.clusterNodes,
     clock,
     // Parallel logins of one account count against the login throttle until they succeed.
-    env: { SESSION_IDLE_TTL: `${IDLE_TTL_SECONDS}s`, SESSION_MAX_PER_USER: '1000', LOGIN_MAX_CONSECUTIVE_FAILURES: '1000' },
+    env: { SESSION_IDLE_TTL: `${IDLE_TTL_SECONDS}s`, SESSION_MAX_PER_USER: '1000', ...UNTHROTTLED_PASSWORD_CHECKS },
   });
   const random = seededRandom(options.store === 'cluster' ? 7 : 11);
   try {

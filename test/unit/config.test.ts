@@ -42,7 +42,7 @@ describe('loadConfig', () => {
         maxSessionsPerUser: 50,
         cookieSecure: false,
       });
-      expect(config.passwords).toEqual({ bcryptCost: 12 });
+      expect(config.passwords).toEqual({ bcryptCost: 12, queue: { maxQueued: 32, maxPerClient: 4, maxPerAccount: 2 } });
       expect(config.logLevel).toBe('info');
     });
 

@@ -1,3 +1,4 @@
+import type { KnownDeviceRecord } from '../../device/device.model';
 import type { SessionEnd } from '../../session/session-end-reason';
 import { SESSION_EVENT_RETENTION, type SessionEvent, type SessionRecord } from '../../session/session.model';
 import type { Clock } from '../../shared/clock';
@@ -18,6 +19,8 @@ export class MemoryDatabase {
   readonly sessionsByUser = new Map<string, Map<string, SessionRecord>>();
   /** user id → the user's session events, oldest first. */
   readonly sessionEventsByUser = new Map<string, SessionEvent[]>();
+  /** user id → device id → known device. */
+  readonly devicesByUser = new Map<string, Map<string, KnownDeviceRecord>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(readonly clock: Clock) {
@@ -77,8 +80,18 @@ export class MemoryDatabase {
       .map((event) => ({ ...event, at: new Date(event.at.getTime()) }));
   }
 
+  /** The user's known devices after forgetting the expired ones. */
+  liveDevicesOf(userId: string): Map<string, KnownDeviceRecord> {
+    const devices = this.devicesByUser.get(userId) ?? new Map<string, KnownDeviceRecord>();
+    const now = this.clock.now().getTime();
+    for (const [deviceId, device] of devices) if (device.expiresAt.getTime() <= now) devices.delete(deviceId);
+    if (devices.size === 0) this.devicesByUser.delete(userId);
+    return devices;
+  }
+
   sweepExpiredSessions(): void {
     for (const userId of [...this.sessionsByUser.keys()]) this.liveSessionsOf(userId);
+    for (const userId of [...this.devicesByUser.keys()]) this.liveDevicesOf(userId);
     // Audit trails of users who ended nothing for the whole retention go, as Redis expires them.
     const cutoff = this.clock.now().getTime() - SESSION_EVENT_RETENTION.retentionSeconds * 1000;
     for (const [userId, events] of this.sessionEventsByUser) {
@@ -104,6 +117,15 @@ export function copySession(session: SessionRecord): SessionRecord {
     lastSeenAt: new Date(session.lastSeenAt.getTime()),
     expiresAt: new Date(session.expiresAt.getTime()),
     absoluteExpiresAt: new Date(session.absoluteExpiresAt.getTime()),
+  };
+}
+
+export function copyDevice(device: KnownDeviceRecord): KnownDeviceRecord {
+  return {
+    ...device,
+    createdAt: new Date(device.createdAt.getTime()),
+    lastUsedAt: new Date(device.lastUsedAt.getTime()),
+    expiresAt: new Date(device.expiresAt.getTime()),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Clock } from '../../shared/clock';
 import { rateLimiterAttemptLimiter } from '../rate-limiter-attempt-limiter';
 import type { Store } from '../store';
 import { MemoryDatabase } from './memory-database';
+import { MemoryDeviceStore } from './memory-device-store';
 import { MemorySessionStore } from './memory-session-store';
 import { MemoryUserStore } from './memory-user-store';
 
@@ -13,6 +14,7 @@ export function createMemoryStore(options: { clock: Clock }): Store & { close():
     kind: 'memory',
     users: new MemoryUserStore(db),
     sessions: new MemorySessionStore(db),
+    devices: new MemoryDeviceStore(db),
     createAttemptLimiter: (limiter) =>
       rateLimiterAttemptLimiter(
         new RateLimiterMemory({ keyPrefix: limiter.name, points: limiter.points, duration: limiter.windowSeconds }),

@@ -1,5 +1,6 @@
 import { SESSION_END_REASON_NAMES, SESSION_END_REASONS } from '../../session/session-end-reason';
 import { SessionTransport, type SessionEvent, type SessionRecord } from '../../session/session.model';
+import type { KnownDeviceRecord } from '../../device/device.model';
 import type { Role, UserRecord } from '../../user/user.model';
 
 /*
@@ -84,4 +85,42 @@ export function decodeSessionEvent(member: string, score: string): SessionEvent 
   const reason = REASONS_BY_STORE_CODE.get(code ?? '');
   if (!sessionId || !reason) return null;
   return { sessionId, reason, actorId: actorId || null, at: new Date(Number(score)) };
+}
+
+/** A known device is a compact JSON array in its user's devices hash; ids live in the key and field. Position 3 (lastUsedAt) and 4 (expiresAt) are read by Lua. */
+type EncodedDevice = [
+  secretHash: string,
+  createdAtMillis: number,
+  lastUsedAtMillis: number,
+  expiresAtMillis: number,
+  ipAddress: string | null,
+  userAgent: string | null,
+];
+export const DEVICE_LAST_USED_LUA_POSITION = 3;
+export const DEVICE_EXPIRES_LUA_POSITION = 4;
+
+export function encodeDeviceRecord(device: KnownDeviceRecord): string {
+  const encoded: EncodedDevice = [
+    device.secretHash,
+    device.createdAt.getTime(),
+    device.lastUsedAt.getTime(),
+    device.expiresAt.getTime(),
+    device.ipAddress,
+    device.userAgent,
+  ];
+  return JSON.stringify(encoded);
+}
+
+export function decodeDeviceRecord(userId: string, deviceId: string, raw: string): KnownDeviceRecord {
+  const [secretHash, createdAt, lastUsedAt, expiresAt, ipAddress, userAgent] = JSON.parse(raw) as EncodedDevice;
+  return {
+    id: deviceId,
+    userId,
+    secretHash,
+    createdAt: new Date(createdAt),
+    lastUsedAt: new Date(lastUsedAt),
+    expiresAt: new Date(expiresAt),
+    ipAddress,
+    userAgent,
+  };
 }

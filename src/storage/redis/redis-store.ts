@@ -5,6 +5,7 @@ import type { Store } from '../store';
 import { callStore, toStoreError } from './errors';
 import { RedisKeyspace } from './keyspace';
 import type { RedisClient } from './redis-client';
+import { RedisDeviceStore } from './redis-device-store';
 import { RedisSessionStore } from './redis-session-store';
 import { RedisUserStore } from './redis-user-store';
 
@@ -15,6 +16,7 @@ export function createRedisStore(options: { redis: RedisClient; clock: Clock; ke
     kind: 'redis',
     users: new RedisUserStore(options.redis, keys, options.clock),
     sessions: new RedisSessionStore(options.redis, keys, options.clock),
+    devices: new RedisDeviceStore(options.redis, keys, options.clock),
     createAttemptLimiter: (limiter) =>
       rateLimiterAttemptLimiter(
         new RateLimiterRedis({
