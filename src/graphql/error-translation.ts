@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { AppError, ErrorCode } from '../shared/app-error';
+import { AppError, ErrorCode, StoreUnavailableError } from '../shared/app-error';
 
 /**
  * The one translator between the application's errors and what a client sees: AppError
@@ -24,10 +24,8 @@ const PASSED_THROUGH_CODES: ReadonlySet<string> = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-const CLIENT_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  // The store's own message names hosts and reasons; the client needs only to retry.
-  SERVICE_UNAVAILABLE: 'The session store is unavailable. Try again shortly.',
-};
+/** The store's own messages name hosts and reasons; the client needs only to retry. */
+const STORE_UNAVAILABLE_MESSAGE = 'The session store is unavailable. Try again shortly.';
 
 /** The HTTP status a response carrying this code gets (200 unless said). */
 export function httpStatusFor(code: unknown): number | undefined {
@@ -36,7 +34,7 @@ export function httpStatusFor(code: unknown): number | undefined {
 
 function formattedAppError(error: AppError): GraphQLFormattedError {
   return {
-    message: CLIENT_MESSAGES[error.code] ?? error.message,
+    message: error instanceof StoreUnavailableError ? STORE_UNAVAILABLE_MESSAGE : error.message,
     extensions: { code: error.code, ...error.details },
   };
 }
@@ -82,7 +80,11 @@ function appErrorIn(error: unknown): AppError | null {
   return null;
 }
 
-/** A response whose errors include a code with an HTTP status of its own gets that status, wherever in the request it arose. */
+/**
+ * A response whose errors include a code with an HTTP status of its own gets that status,
+ * wherever in the request it arose; a 503 that says when to retry also says it in
+ * Retry-After, for proxies and clients that read only headers.
+ */
 export const errorStatusPlugin: ApolloServerPlugin = {
   async requestDidStart() {
     return {
@@ -90,7 +92,10 @@ export const errorStatusPlugin: ApolloServerPlugin = {
         if (response.body.kind !== 'single') return;
         for (const error of response.body.singleResult.errors ?? []) {
           const status = httpStatusFor(error.extensions?.code);
-          if (status) response.http.status = status;
+          if (!status) continue;
+          response.http.status = status;
+          const retryAfterSeconds = error.extensions?.retryAfterSeconds;
+          if (typeof retryAfterSeconds === 'number') response.http.headers.set('retry-after', String(retryAfterSeconds));
         }
       },
     };
