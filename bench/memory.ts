@@ -176,6 +176,7 @@ async function createUser(store: Store, n: number, passwordHash: string): Promis
   const user: UserRecord = {
     id: newId(),
     email: `${name}@example.com`,
+    emailVerified: false,
     displayName: name,
     roles: [Role.USER],
     passwordHash,

@@ -92,7 +92,7 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     logger,
     metrics,
   });
-  const schema = await buildAppSchema({ auth, sessions, users, devices });
+  const schema = await buildAppSchema({ auth, sessions, users, devices }, { stepUpMaxAgeSeconds: config.session.stepUpMaxAgeSeconds, clock });
 
   const app = express();
   const httpServer = createServer(app);

@@ -43,6 +43,8 @@ export interface Config {
     absoluteTtlSeconds: number;
     maxSessionsPerUser: number;
     cookieSecure: boolean;
+    /** STEP_UP_MAX_AGE: how recent authenticatedAt must be for the operations that need a fresh authentication. */
+    stepUpMaxAgeSeconds: number;
   };
   passwords: {
     bcryptCost: number;
@@ -269,6 +271,7 @@ const environmentSchema = z.object({
   SESSION_SECRETS: secretList,
   SESSION_IDLE_TTL: duration,
   SESSION_ABSOLUTE_TTL: duration,
+  STEP_UP_MAX_AGE: duration,
   BCRYPT_COST: integerIn(4, 31),
   PASSWORD_QUEUE_MAX: integerIn(1, 100_000),
   PASSWORD_QUEUE_MAX_PER_IP: integerIn(1, 10_000),
@@ -399,6 +402,7 @@ function buildConfig(parsed: ParsedEnvironment): Config {
       absoluteTtlSeconds: parsed.SESSION_ABSOLUTE_TTL ?? 30 * 86_400,
       maxSessionsPerUser: parsed.SESSION_MAX_PER_USER ?? 50,
       cookieSecure: parsed.COOKIE_SECURE ?? production,
+      stepUpMaxAgeSeconds: parsed.STEP_UP_MAX_AGE ?? 600,
     },
     passwords: {
       bcryptCost: parsed.BCRYPT_COST ?? 12,

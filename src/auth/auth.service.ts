@@ -72,6 +72,7 @@ export class AuthService {
     const user: UserRecord = {
       id: newId(),
       email,
+      emailVerified: false,
       displayName,
       roles: [Role.USER],
       passwordHash: await this.inLine(caller, email, () => this.deps.hasher.hash(request.password)),

@@ -5,30 +5,60 @@ import {
   GraphQLBoolean,
   GraphQLDirective,
   GraphQLEnumType,
+  GraphQLInt,
   GraphQLNonNull,
   GraphQLSchema,
+  GraphQLString,
 } from 'graphql';
 import type { Viewer } from '../session/session.model';
-import { forbidden, unauthenticated } from '../shared/app-error';
+import { AppError, ErrorCode, forbidden, unauthenticated } from '../shared/app-error';
+import type { Clock } from '../shared/clock';
+import { parseDurationSeconds } from '../shared/duration';
 import { Role } from '../user/user.model';
 import type { GraphQLContext } from './context';
 
+/** The arguments of one `@auth`, as written on a field. */
+interface AuthArguments {
+  requires: Role;
+  self: boolean;
+  verified: boolean;
+  aal: number;
+  maxAge?: string;
+  fresh: boolean;
+}
+
+/** What a field needs, checked in this order (the first unmet need answers). */
 interface AuthRule {
   requires: Role;
   self: boolean;
+  verified: boolean;
+  aal: number;
+  /** How recent authenticatedAt must be; null: any age. */
+  maxAgeSeconds: number | null;
+}
+
+export interface AuthPolicy {
+  /** STEP_UP_MAX_AGE: what `@auth(fresh: true)` asks for. */
+  stepUpMaxAgeSeconds: number;
+  clock: Clock;
 }
 
 const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
 
 /**
  * Declares `@auth` and `@public` on the schema and makes them the one mechanism of
- * field-level authorization:
- * - `@auth(requires: Role = USER, self: Boolean = false)`: a valid session is needed, and
- *   the role; with `self: true` the user the parent object describes may read it too.
- * - `@public`: open to anonymous callers.
- * Root fields are denied by default: building the schema fails if one carries neither.
+ * field-level authorization. `@auth` needs a valid session, and optionally:
+ * - `requires: ADMIN` (default USER), with `self: true` letting the user the parent object
+ *   describes through as well: FORBIDDEN otherwise;
+ * - `verified: true`: a verified email, FORBIDDEN otherwise;
+ * - `aal: 2`: a session strengthened by a second factor, STEP_UP_REQUIRED otherwise (with
+ *   `extensions.requiredAal`);
+ * - `maxAge: "10m"`: authenticatedAt at most that old, or `fresh: true`: at most
+ *   STEP_UP_MAX_AGE old; STEP_UP_REQUIRED otherwise (with `extensions.maxAgeSeconds`).
+ * `@public` opens a field to anonymous callers. Root fields are denied by default: building
+ * the schema fails if one carries neither, or if a `maxAge` is not a duration.
  */
-export function applyAuthDirectives(schema: GraphQLSchema): GraphQLSchema {
+export function applyAuthDirectives(schema: GraphQLSchema, policy: AuthPolicy): GraphQLSchema {
   const roleType = schema.getType('Role');
   if (!(roleType instanceof GraphQLEnumType)) throw new Error('the schema has no Role enum for @auth');
   const withDeclarations = new GraphQLSchema({
@@ -37,20 +67,21 @@ export function applyAuthDirectives(schema: GraphQLSchema): GraphQLSchema {
   });
   return mapSchema(withDeclarations, {
     [MapperKind.OBJECT_FIELD]: (field, fieldName, typeName, currentSchema) => {
-      const rule = getDirective(currentSchema, field, 'auth')?.[0] as AuthRule | undefined;
+      const written = getDirective(currentSchema, field, 'auth')?.[0] as AuthArguments | undefined;
       const isPublic = getDirective(currentSchema, field, 'public') !== undefined;
-      if (rule && isPublic) throw new Error(`${typeName}.${fieldName} is marked both @auth and @public`);
-      if (!rule) {
+      if (written && isPublic) throw new Error(`${typeName}.${fieldName} is marked both @auth and @public`);
+      if (!written) {
         if (ROOT_TYPES.has(typeName) && !isPublic) {
           throw new Error(`${typeName}.${fieldName} has no authorization rule: add @auth(...) or @public`);
         }
         return field;
       }
+      const rule = ruleFrom(written, policy, `${typeName}.${fieldName}`);
       const resolve = field.resolve ?? defaultFieldResolver;
       return {
         ...field,
         resolve: async (parent, args, context: GraphQLContext, info) => {
-          enforce(rule, parent, await context.caller.viewer());
+          enforce(rule, parent, await context.caller.viewer(), policy.clock);
           return resolve(parent, args, context, info);
         },
       };
@@ -58,11 +89,32 @@ export function applyAuthDirectives(schema: GraphQLSchema): GraphQLSchema {
   });
 }
 
-function enforce(rule: AuthRule, parent: unknown, viewer: Viewer | null): void {
+function ruleFrom(written: AuthArguments, policy: AuthPolicy, where: string): AuthRule {
+  let maxAgeSeconds: number | null = written.fresh ? policy.stepUpMaxAgeSeconds : null;
+  if (written.maxAge !== undefined) {
+    const seconds = parseDurationSeconds(written.maxAge);
+    if (seconds === null) throw new Error(`${where}: @auth(maxAge: "${written.maxAge}") is not a duration like 90s, 15m, 12h or 7d`);
+    maxAgeSeconds = Math.min(seconds, maxAgeSeconds ?? seconds);
+  }
+  return { requires: written.requires, self: written.self, verified: written.verified, aal: written.aal, maxAgeSeconds };
+}
+
+function enforce(rule: AuthRule, parent: unknown, viewer: Viewer | null, clock: Clock): void {
   if (!viewer) throw unauthenticated();
-  if (viewer.user.roles.includes(rule.requires)) return;
-  if (rule.self && isRecordOf(parent, viewer.user.id)) return;
-  throw forbidden();
+  if (!viewer.user.roles.includes(rule.requires) && !(rule.self && isRecordOf(parent, viewer.user.id))) throw forbidden();
+  if (rule.verified && !viewer.user.emailVerified) throw forbidden('Verify your email address first.');
+  if (viewer.session.aal < rule.aal) {
+    throw new AppError(ErrorCode.STEP_UP_REQUIRED, 'This needs a stronger sign-in: step up with a second factor.', {
+      requiredAal: rule.aal,
+      ...(rule.maxAgeSeconds === null ? {} : { maxAgeSeconds: rule.maxAgeSeconds }),
+    });
+  }
+  if (rule.maxAgeSeconds !== null && clock.now().getTime() - viewer.session.authenticatedAt.getTime() > rule.maxAgeSeconds * 1000) {
+    throw new AppError(ErrorCode.STEP_UP_REQUIRED, 'This needs a recent sign-in: step up with your password.', {
+      requiredAal: rule.aal,
+      maxAgeSeconds: rule.maxAgeSeconds,
+    });
+  }
 }
 
 function isRecordOf(parent: unknown, userId: string): boolean {
@@ -72,11 +124,16 @@ function isRecordOf(parent: unknown, userId: string): boolean {
 function authDirective(roleType: GraphQLEnumType): GraphQLDirective {
   return new GraphQLDirective({
     name: 'auth',
-    description: 'Needs a valid session with the given role; with `self: true`, the user this object describes may also read it.',
+    description:
+      'Needs a valid session with the given role (with `self: true`, the user this object describes may also read it); `verified: true` a verified email; `aal: 2` a second factor on this session; `maxAge` an authentication at most that old ("10m"), or `fresh: true` one within STEP_UP_MAX_AGE. Unmet: UNAUTHENTICATED, FORBIDDEN or STEP_UP_REQUIRED.',
     locations: [DirectiveLocation.FIELD_DEFINITION],
     args: {
       requires: { type: new GraphQLNonNull(roleType), defaultValue: Role.USER },
       self: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: false },
+      verified: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: false },
+      aal: { type: new GraphQLNonNull(GraphQLInt), defaultValue: 1 },
+      maxAge: { type: GraphQLString },
+      fresh: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: false },
     },
   });
 }

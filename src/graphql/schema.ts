@@ -11,7 +11,8 @@ import { SessionResolver } from '../session/session.resolver';
 import type { SessionService } from '../session/session.service';
 import { UserResolver } from '../user/user.resolver';
 import type { UserService } from '../user/user.service';
-import { applyAuthDirectives } from './auth-directive';
+import { systemClock } from '../shared/clock';
+import { applyAuthDirectives, type AuthPolicy } from './auth-directive';
 import { assertEveryListHasABound } from './query-cost';
 
 /** What resolvers are built from. */
@@ -40,8 +41,11 @@ const RESOLVERS = [
   resolver(DeviceResolver, ({ devices }) => new DeviceResolver(devices)),
 ];
 
+/** What a schema to print (no services) enforces: the defaults. */
+const PRINTING_POLICY: AuthPolicy = { stepUpMaxAgeSeconds: 600, clock: systemClock };
+
 /** The executable schema; without services it can be printed but not run. */
-export async function buildAppSchema(services?: ResolverServices): Promise<GraphQLSchema> {
+export async function buildAppSchema(services?: ResolverServices, policy: AuthPolicy = PRINTING_POLICY): Promise<GraphQLSchema> {
   const instances = new Map<Function, object>(services ? RESOLVERS.map((entry) => [entry.resolverClass, entry.create(services)]) : []);
   const schema = await buildSchema({
     resolvers: RESOLVERS.map((entry) => entry.resolverClass) as unknown as [Function, ...Function[]],
@@ -49,7 +53,7 @@ export async function buildAppSchema(services?: ResolverServices): Promise<Graph
     ...(services ? { container: { get: (resolverClass: Function) => instances.get(resolverClass) } } : {}),
   });
   assertEveryListHasABound(schema);
-  return applyAuthDirectives(schema);
+  return applyAuthDirectives(schema, policy);
 }
 
 /** The SDL committed as schema/schema.graphql: sorted, with the auth directives kept. */

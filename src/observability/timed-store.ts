@@ -16,6 +16,7 @@ export function timedStore(store: Store, sink: StoreTimingSink): Store {
     users: timedMethods(store.users, 'users', sink),
     sessions: timedMethods(store.sessions, 'sessions', sink),
     devices: timedMethods(store.devices, 'devices', sink),
+    tokens: timedMethods(store.tokens, 'tokens', sink),
     checkHealth: () => timeCall('checkHealth', sink, () => store.checkHealth()),
   };
 }

@@ -111,6 +111,17 @@ export class Caller {
     this.viewerPromise = Promise.resolve({ user: signedIn.user, session: signedIn.session });
   }
 
+  /**
+   * The caller's own session was renewed in place (a step-up): the viewer is the renewed
+   * one, and a new token (when the session's secret was rotated) replaces the session cookie
+   * of a COOKIE session (a HEADER client gets it in the body).
+   */
+  sessionRenewed(viewer: Viewer, token: string | null): void {
+    this.forgetReads();
+    if (token && viewer.session.transport === SessionTransport.COOKIE) this.init.cookies.setSession(token, viewer.session.absoluteExpiresAt);
+    this.viewerPromise = Promise.resolve(viewer);
+  }
+
   /** One of the viewer's user's sessions ended; if it was this caller's own, the caller is signed out. */
   async sessionEnded(sessionId: string, options: { clearSiteData?: boolean } = {}): Promise<void> {
     this.forgetReads();

@@ -30,6 +30,13 @@ export const SESSION_END_REASONS = {
     counted: true,
     description: 'It was presented with a new login or sign-up, which replaces it.',
   },
+  password_reset: {
+    graphqlName: 'PASSWORD_RESET',
+    storeCode: 'x',
+    counted: true,
+    description: 'The password was reset through an emailed link, which ends every session.',
+  },
+  account_deleted: { graphqlName: 'ACCOUNT_DELETED', storeCode: 'd', counted: true, description: 'The user deleted their account.' },
   evicted_over_cap: {
     graphqlName: 'EVICTED_OVER_CAP',
     storeCode: 'c',

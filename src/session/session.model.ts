@@ -20,7 +20,13 @@ export interface SessionRecord {
   absoluteExpiresAt: Date;
   ipAddress: string | null;
   userAgent: string | null;
+  /** The last time a credential was presented for this session (login, stepUp). */
+  authenticatedAt: Date;
+  /** Authenticator assurance level: 1 a password, 2 a password and a second factor. */
+  aal: AssuranceLevel;
 }
+
+export type AssuranceLevel = 1 | 2;
 
 /** One entry of a user's audit trail: a session that ended, why, by whom and when. */
 export interface SessionEvent {

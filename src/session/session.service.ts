@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import { noMetrics, type SessionMetrics } from '../observability/metrics';
 import type { Clock } from '../shared/clock';
+import { unauthenticated } from '../shared/app-error';
 import { ID_PATTERN, newId } from '../shared/ids';
 import type { SessionStore } from '../storage/session-store';
 import type { Caller } from './caller';
 import type { SessionEndReason } from './session-end-reason';
 import { hashTokenSecret, newTokenSecret, secretHashesMatch, signSessionToken, verifySessionToken } from './session-token';
-import type { ClientInfo, SessionEvent, SessionRecord, SessionTransport, Viewer } from './session.model';
+import type { AssuranceLevel, ClientInfo, SessionEvent, SessionRecord, SessionTransport, Viewer } from './session.model';
 
 export interface SessionSettings {
   /** The first signs new tokens; all verify. */
@@ -27,7 +28,15 @@ export interface StartedSession {
   token: string;
 }
 
+export interface RenewedSession {
+  session: SessionRecord;
+  /** The new token when the secret was rotated; null otherwise (the client's token still holds). */
+  token: string | null;
+}
+
 const MAX_USER_AGENT_LENGTH = 256;
+/** A session rewritten by other requests this many times in a row is left alone. */
+const MAX_RENEW_ATTEMPTS = 5;
 const MAX_TOUCH_INTERVAL_SECONDS = 60;
 
 /**
@@ -70,7 +79,7 @@ export class SessionService {
    */
   async startSession(
     userId: string,
-    options: { transport: SessionTransport; client: ClientInfo; credentialVersion: number },
+    options: { transport: SessionTransport; client: ClientInfo; credentialVersion: number; aal?: AssuranceLevel },
   ): Promise<StartedSession | null> {
     const now = this.clock.now();
     const secret = newTokenSecret();
@@ -86,6 +95,8 @@ export class SessionService {
       absoluteExpiresAt,
       ipAddress: options.client.ipAddress,
       userAgent: options.client.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) || null,
+      authenticatedAt: now,
+      aal: options.aal ?? 1,
     };
     const created = await this.store.createSession(session, {
       maxSessionsPerUser: this.settings.maxSessionsPerUser,
@@ -123,11 +134,51 @@ export class SessionService {
     return { kind: 'valid', viewer: { user, session }, idleExpirySlideDue };
   }
 
-  /** Moves the session's lastSeenAt and idle expiry to now; null when it ended meanwhile. */
+  /**
+   * Moves the session's lastSeenAt and idle expiry to now; null when it ended meanwhile. When
+   * another request rewrote it since it was read (a step-up), the slide is skipped: the next
+   * request slides it.
+   */
   async slideIdleExpiry(viewer: Viewer): Promise<Viewer | null> {
     const now = this.clock.now();
     const session: SessionRecord = { ...viewer.session, lastSeenAt: now, expiresAt: this.idleExpiry(now, viewer.session.absoluteExpiresAt) };
-    return (await this.store.touchSession(session)) ? { user: viewer.user, session } : null;
+    const result = await this.store.updateSession(viewer.session, session);
+    if (result === 'gone') return null;
+    return result === 'updated' ? { user: viewer.user, session } : viewer;
+  }
+
+  /**
+   * Credentials were presented again on the caller's own session (stepUp, a second factor):
+   * authenticatedAt moves to now, the assurance level rises to `aal` (never falls), the idle
+   * expiry slides, and with `rotateToken` the session gets a new secret (and so a new token:
+   * whoever held the old one holds nothing). Retries when a concurrent request rewrote the
+   * session meanwhile; throws UNAUTHENTICATED when the session ended.
+   */
+  async renewAuthentication(caller: Caller, options: { aal: AssuranceLevel; rotateToken: boolean }): Promise<RenewedSession> {
+    const viewer = await caller.signedInViewer();
+    for (let attempt = 0; attempt < MAX_RENEW_ATTEMPTS; attempt++) {
+      const { session: current } = attempt === 0 ? viewer : await this.store.findSessionWithUser(viewer.user.id, viewer.session.id);
+      if (!current) break;
+      const now = this.clock.now();
+      const secret = options.rotateToken ? newTokenSecret() : null;
+      const renewed: SessionRecord = {
+        ...current,
+        ...(secret ? { secretHash: hashTokenSecret(secret) } : {}),
+        authenticatedAt: now,
+        aal: Math.max(current.aal, options.aal) as AssuranceLevel,
+        lastSeenAt: now,
+        expiresAt: this.idleExpiry(now, current.absoluteExpiresAt),
+      };
+      const result = await this.store.updateSession(current, renewed);
+      if (result === 'gone') break;
+      if (result === 'changed') continue;
+      const token = secret ? signSessionToken({ userId: renewed.userId, sessionId: renewed.id, secret }, this.settings.secrets[0]!) : null;
+      this.logger.info({ userId: renewed.userId, sessionId: renewed.id, aal: renewed.aal, rotated: token !== null }, 'session authentication renewed');
+      caller.sessionRenewed({ user: viewer.user, session: renewed }, token);
+      return { session: renewed, token };
+    }
+    caller.signedOut();
+    throw unauthenticated();
   }
 
   /**

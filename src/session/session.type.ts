@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { SessionTransport, type SessionRecord } from './session.model';
 
 registerEnumType(SessionTransport, {
@@ -38,6 +38,12 @@ export class Session {
 
   @Field(() => String, { nullable: true })
   userAgent!: string | null;
+
+  @Field(() => Int, { description: 'Authenticator assurance level: 1 = a password only, 2 = a password and a second factor.' })
+  aal!: number;
+
+  @Field({ description: 'The last time a credential was presented for this session (login, stepUp).' })
+  authenticatedAt!: Date;
 
   /** Not a GraphQL field: resolves `user`. */
   userId!: string;

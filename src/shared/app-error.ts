@@ -8,6 +8,8 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   RATE_LIMITED: 'RATE_LIMITED',
+  SECOND_FACTOR_REQUIRED: 'SECOND_FACTOR_REQUIRED',
+  STEP_UP_REQUIRED: 'STEP_UP_REQUIRED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -17,8 +19,12 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export interface AppErrorDetails {
   /** BAD_USER_INPUT: the input that is wrong. */
   field?: string;
-  /** RATE_LIMITED: whole seconds until an attempt may succeed. */
+  /** RATE_LIMITED (and a busy SERVICE_UNAVAILABLE): whole seconds until an attempt may succeed. */
   retryAfterSeconds?: number;
+  /** STEP_UP_REQUIRED: the assurance level the rule needs (2: a second factor). */
+  requiredAal?: number;
+  /** STEP_UP_REQUIRED: how recent the last authentication must be. */
+  maxAgeSeconds?: number;
 }
 
 /** A deliberate failure, with a code from the closed list and a message safe to show the client. */

@@ -15,6 +15,9 @@ export type CreateSessionResult =
   /** Not stored: the user's credentials changed (or the user is gone) since they were verified. */
   | { created: false };
 
+/** `changed`: the session lives, but someone else rewrote it since it was read; nothing was written. */
+export type SessionUpdateResult = 'updated' | 'changed' | 'gone';
+
 export interface SessionWithUser {
   session: SessionRecord | null;
   user: UserRecord | null;
@@ -52,10 +55,11 @@ export interface SessionStore {
    */
   findSessionWithUser(userId: string, sessionId: string): Promise<SessionWithUser>;
   /**
-   * Stores a new lastSeenAt/expiresAt for a session that still exists; never brings back
-   * one that ended meanwhile. Returns false when the session is gone.
+   * Replaces a live session's record with `next`, only if it is still exactly `previous`
+   * (what the caller read): a slide of the idle expiry from a request that read the session
+   * before a step-up can never undo it. Never brings back a session that ended meanwhile.
    */
-  touchSession(session: SessionRecord): Promise<boolean>;
+  updateSession(previous: SessionRecord, next: SessionRecord): Promise<SessionUpdateResult>;
   /** The user's live sessions, in no particular order, in one round trip; prunes expired ones. */
   listSessions(userId: string): Promise<SessionRecord[]>;
   /** Ends one session of this user. False when the user has no such live session (or it fails `options`). */

@@ -14,6 +14,19 @@ export interface PasswordReplacement {
   keepSessionId?: string;
 }
 
+/** A confirmed change of address: from the one the change was asked for, to the new one. */
+export interface EmailChange {
+  /** The address the user had when the change was asked for: the change applies only if it still has it. */
+  from: string;
+  to: string;
+}
+
+/**
+ * `changed`: done, the new address verified; `email_taken`: another account has it;
+ * `email_changed`: the user's address is not `from` any more; `no_user`: no such user.
+ */
+export type EmailChangeResult = 'changed' | 'email_taken' | 'email_changed' | 'no_user';
+
 export type PasswordReplacementResult =
   | { outcome: 'replaced'; endedSessions: number }
   /** Nothing changed: no such user, its credentials changed since the change was authorised, or the kept session ended. */
@@ -39,4 +52,15 @@ export interface UserStore {
    * ends every session of the user but `keepSessionId`.
    */
   replacePassword(userId: string, replacement: PasswordReplacement): Promise<PasswordReplacementResult>;
+  /**
+   * Moves the user to a new address, marked verified, under the uniqueness rule: of this and
+   * a concurrent sign-up (or another change) to the same address, exactly one gets it.
+   */
+  changeEmail(userId: string, change: EmailChange): Promise<EmailChangeResult>;
+  /**
+   * Erases the user: the record, the address (free to sign up again), every session (each
+   * end recorded as `end`, in the audit trail that stays, without personal data), the known
+   * devices and the mailed tokens. Returns how many sessions ended, or null for no such user.
+   */
+  deleteUser(userId: string, end: SessionEnd): Promise<number | null>;
 }

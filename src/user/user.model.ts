@@ -9,8 +9,10 @@ export function parseRole(text: string): Role | null {
 
 export interface UserRecord {
   id: string;
-  /** As the user typed it at sign-up. */
+  /** As the user typed it at sign-up (NFKC), or last confirmed a change to. */
   email: string;
+  /** True once the user proved they receive mail at `email` (verifyEmail, confirmEmailChange). */
+  emailVerified: boolean;
   displayName: string;
   roles: Role[];
   /** bcrypt hash; never leaves the server. */

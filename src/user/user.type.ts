@@ -12,6 +12,9 @@ export class User {
   @Directive('@auth(requires: ADMIN, self: true)')
   email!: string;
 
+  @Field({ description: 'True once the user proved they receive mail at this address (verifyEmail, confirmEmailChange).' })
+  emailVerified!: boolean;
+
   @Field()
   displayName!: string;
 

@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../../src/shared/app-error';
 import { newId } from '../../src/shared/ids';
 import { connectRedisClient, createRedisClient, type RedisClient } from '../../src/storage/redis/redis-client';
 import { createMemoryStore } from '../../src/storage/memory/memory-store';
+import { RedisKeyspace } from '../../src/storage/redis/keyspace';
 import { createRedisStore } from '../../src/storage/redis/redis-store';
 import { buildSessionRecord, buildUserRecord, storeSession } from '../support/fixtures';
 import { connectTestRedis, deleteKeysWithPrefix, listKeys, uniqueKeyPrefix } from '../support/redis';
@@ -51,6 +52,19 @@ describe('with a real Redis', () => {
       expect(dump).toContain(session.secretHash);
       expect(dump).toContain(session.id);
       expect(dump).not.toContain(secret);
+    });
+
+    it('takes over an address whose user is gone (a deletion interrupted between its two steps)', async () => {
+      const keyPrefix = `${runPrefix}dangling:`;
+      const clock = new ManualClock();
+      const store = createRedisStore({ redis, clock, keyPrefix });
+      await redis.set(new RedisKeyspace(keyPrefix).email('orphan@example.com'), newId());
+
+      const user = buildUserRecord(clock, { email: 'orphan@example.com' });
+      expect(await store.users.createUser(user)).toBe('created');
+      expect(await store.users.findUserByEmail('orphan@example.com')).toEqual(user);
+      // A live holder is never taken over.
+      expect(await store.users.createUser(buildUserRecord(clock, { email: 'orphan@example.com' }))).toBe('email_taken');
     });
 
     it('rejects with StoreUnavailableError when Redis cannot be reached', async () => {

@@ -1,3 +1,4 @@
+import type { EmailTokenKind, EmailTokenRecord } from '../../src/account/email-token.model';
 import type { KnownDeviceRecord } from '../../src/device/device.model';
 import type { SessionEnd } from '../../src/session/session-end-reason';
 import { SESSION_EVENT_RETENTION, SessionTransport, type SessionEvent, type SessionRecord } from '../../src/session/session.model';
@@ -247,17 +248,39 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const touched = touchedAt(clock, session);
         expect(touched.expiresAt.getTime()).toBeGreaterThan(session.expiresAt.getTime());
 
-        expect(await store.sessions.touchSession(touched)).toBe(true);
+        expect(await store.sessions.updateSession(session, touched)).toBe('updated');
 
         expect((await store.sessions.findSessionWithUser(user.id, session.id)).session).toEqual(touched);
         expect(await store.sessions.listSessions(user.id)).toEqual([touched]);
+      });
+
+      it('rewrites a session only while it holds the record the writer read', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id);
+        const steppedUp = { ...session, secretHash: hashTokenSecret(newTokenSecret()), authenticatedAt: secondsAfter(clock.now(), 1), aal: 2 as const };
+        expect(await store.sessions.updateSession(session, steppedUp)).toBe('updated');
+        clock.advanceBySeconds(600);
+
+        // A request that read the session before the step-up cannot undo it by sliding the expiry.
+        expect(await store.sessions.updateSession(session, touchedAt(clock, session))).toBe('changed');
+        expect((await store.sessions.findSessionWithUser(user.id, session.id)).session).toEqual(steppedUp);
+        expect(await store.sessions.updateSession(steppedUp, touchedAt(clock, steppedUp))).toBe('updated');
+      });
+
+      it('lets exactly one of 10 concurrent rewrites from the same read through', async () => {
+        const user = await createUser();
+        const session = await createSession(user.id);
+        const rewrites = Array.from({ length: 10 }, (_, i) => ({ ...session, authenticatedAt: secondsAfter(clock.now(), i + 1) }));
+        const results = await Promise.all(rewrites.map((next) => store.sessions.updateSession(session, next)));
+        expect(results.filter((result) => result === 'updated')).toHaveLength(1);
+        expect(results.filter((result) => result === 'changed')).toHaveLength(9);
       });
 
       it('keeps a touched session alive past its first expiry', async () => {
         const user = await createUser();
         const session = await createSession(user.id);
         clock.advanceBySeconds(3000);
-        expect(await store.sessions.touchSession(touchedAt(clock, session))).toBe(true);
+        expect(await store.sessions.updateSession(session, touchedAt(clock, session))).toBe('updated');
 
         clock.advanceBySeconds(1200); // Past the original expiresAt, within the new one.
 
@@ -271,7 +294,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.sessions.revokeSession(user.id, session.id, revokedBy(user.id))).toBe(true);
         clock.advanceBySeconds(60);
 
-        expect(await store.sessions.touchSession(touchedAt(clock, session))).toBe(false);
+        expect(await store.sessions.updateSession(session, touchedAt(clock, session))).toBe('gone');
 
         await expectKeyspaceInStep(user.id, []);
         expect((await store.sessions.findSessionWithUser(user.id, session.id)).session).toBeNull();
@@ -306,7 +329,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const session = await createSession(user.id, { expiresAt: secondsAfter(clock.now(), 60) });
         clock.advanceBySeconds(120);
 
-        expect(await store.sessions.touchSession(touchedAt(clock, session))).toBe(false);
+        expect(await store.sessions.updateSession(session, touchedAt(clock, session))).toBe('gone');
 
         expect(await store.sessions.listSessions(user.id)).toEqual([]);
         expect((await store.sessions.findSessionWithUser(user.id, session.id)).session).toBeNull();
@@ -407,7 +430,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         clock.advanceBySeconds(60);
         const middle = await createSession(user.id, { id: secondVictimId });
         clock.advanceBySeconds(60);
-        expect(await store.sessions.touchSession(touchedAt(clock, oldestButRecentlyUsed))).toBe(true);
+        expect(await store.sessions.updateSession(oldestButRecentlyUsed, touchedAt(clock, oldestButRecentlyUsed))).toBe('updated');
         clock.advanceBySeconds(60);
 
         const fourth = buildSessionRecord(clock, user.id, { id: otherIds[1] });
@@ -704,6 +727,124 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const fresh = await createSession(user.id);
         expect(await store.sessions.revokeSession(user.id, fresh.id, revokedBy(user.id))).toBe(true);
         expect((await eventsOf(user.id)).map((event) => event.sessionId)).toEqual([fresh.id]);
+      });
+    });
+
+    describe('mailed tokens', () => {
+      function buildToken(userId: string, kind: EmailTokenKind, overrides: Partial<EmailTokenRecord> = {}): EmailTokenRecord {
+        return { kind, userId, id: newId(), secretHash: hashTokenSecret(newTokenSecret()), expiresAt: secondsAfter(clock.now(), 1800), email: 'owner@example.com', ...overrides };
+      }
+
+      it('gives a token back once, with every field, and then never again', async () => {
+        const user = await createUser();
+        const token = buildToken(user.id, 'password_reset');
+        await store.tokens.issueToken(token);
+
+        expect(await store.tokens.consumeToken('password_reset', user.id, token.id, token.secretHash)).toEqual(token);
+        expect(await store.tokens.consumeToken('password_reset', user.id, token.id, token.secretHash)).toBeNull();
+      });
+
+      it('refuses a wrong id or secret hash without burning the right token, and keeps kinds and users apart', async () => {
+        const user = await createUser();
+        const other = await createUser();
+        const token = buildToken(user.id, 'email_verification');
+        await store.tokens.issueToken(token);
+
+        expect(await store.tokens.consumeToken('email_verification', user.id, newId(), token.secretHash)).toBeNull();
+        expect(await store.tokens.consumeToken('email_verification', user.id, token.id, hashTokenSecret(newTokenSecret()))).toBeNull();
+        expect(await store.tokens.consumeToken('email_change', user.id, token.id, token.secretHash)).toBeNull();
+        expect(await store.tokens.consumeToken('email_verification', other.id, token.id, token.secretHash)).toBeNull();
+        expect(await store.tokens.consumeToken('email_verification', user.id, token.id, token.secretHash)).toEqual(token);
+      });
+
+      it('invalidates the older token of a kind when a new one is issued, not the other kinds', async () => {
+        const user = await createUser();
+        const older = buildToken(user.id, 'password_reset');
+        const change = buildToken(user.id, 'email_change', { email: 'new@example.com' });
+        await store.tokens.issueToken(older);
+        await store.tokens.issueToken(change);
+        const newer = buildToken(user.id, 'password_reset');
+        await store.tokens.issueToken(newer);
+
+        expect(await store.tokens.consumeToken('password_reset', user.id, older.id, older.secretHash)).toBeNull();
+        expect(await store.tokens.consumeToken('password_reset', user.id, newer.id, newer.secretHash)).toEqual(newer);
+        expect(await store.tokens.consumeToken('email_change', user.id, change.id, change.secretHash)).toEqual(change);
+      });
+
+      it('refuses a token once it expired by the store clock', async () => {
+        const user = await createUser();
+        const token = buildToken(user.id, 'email_change', { expiresAt: secondsAfter(clock.now(), 3600) });
+        await store.tokens.issueToken(token);
+        clock.advanceBySeconds(3600);
+        expect(await store.tokens.consumeToken('email_change', user.id, token.id, token.secretHash)).toBeNull();
+      });
+
+      it('gives a token to exactly one of 20 concurrent consumers', async () => {
+        const user = await createUser();
+        const token = buildToken(user.id, 'password_reset');
+        await store.tokens.issueToken(token);
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.tokens.consumeToken('password_reset', user.id, token.id, token.secretHash)));
+        expect(results.filter((result) => result !== null)).toHaveLength(1);
+      });
+    });
+
+    describe('email changes and deletion', () => {
+      it('moves a user to a new address, verified, and frees the old one', async () => {
+        const user = await createUser({ email: 'Old@Example.com' });
+        expect(await store.users.changeEmail(user.id, { from: 'Old@Example.com', to: 'New@Example.com' })).toBe('changed');
+
+        expect(await store.users.findUserByEmail('new@example.com')).toEqual({ ...user, email: 'New@Example.com', emailVerified: true });
+        expect(await store.users.findUserByEmail('old@example.com')).toBeNull();
+        expect(await store.users.createUser(buildUserRecord(clock, { email: 'old@example.com' }))).toBe('created');
+      });
+
+      it('refuses an address another account holds, and a change asked for an address the user no longer has', async () => {
+        const user = await createUser({ email: 'mine@example.com' });
+        await createUser({ email: 'theirs@example.com' });
+        expect(await store.users.changeEmail(user.id, { from: 'mine@example.com', to: 'THEIRS@example.com' })).toBe('email_taken');
+        expect(await store.users.changeEmail(user.id, { from: 'stale@example.com', to: 'fresh@example.com' })).toBe('email_changed');
+        expect(await store.users.findUserByEmail('fresh@example.com')).toBeNull();
+        expect(await store.users.findUserById(user.id)).toEqual(user);
+        expect(await store.users.changeEmail(newId(), { from: 'a@example.com', to: 'b@example.com' })).toBe('no_user');
+        expect(await store.users.findUserByEmail('b@example.com')).toBeNull();
+      });
+
+      it('leaves exactly one owner when a change and 10 sign-ups race for one address', async () => {
+        const user = await createUser({ email: 'racer@example.com' });
+        const signUps = Array.from({ length: 10 }, (_, i) => buildUserRecord(clock, { email: 'Contested@example.com', displayName: `signer ${i}` }));
+        const [changed, ...created] = await Promise.all([
+          store.users.changeEmail(user.id, { from: 'racer@example.com', to: 'contested@example.com' }),
+          ...signUps.map((candidate) => store.users.createUser(candidate)),
+        ]);
+        const winners = (changed === 'changed' ? 1 : 0) + created.filter((result) => result === 'created').length;
+        expect(winners).toBe(1);
+        const owner = await store.users.findUserByEmail('contested@example.com');
+        if (changed === 'changed') expect(owner!.id).toBe(user.id);
+        else expect(owner!.id).toBe(signUps[created.indexOf('created')]!.id);
+      });
+
+      it('erases a user, its address, sessions, devices and tokens, keeping the audit trail of its sessions', async () => {
+        const user = await createUser({ email: 'Leaving@example.com' });
+        const sessions = [await createSession(user.id), await createSession(user.id)];
+        const now = clock.now();
+        await store.devices.rememberDevice({ id: newId(), userId: user.id, secretHash: 'h', createdAt: now, lastUsedAt: now, expiresAt: secondsAfter(now, 3600), ipAddress: null, userAgent: null }, 20);
+        const token = { kind: 'password_reset' as const, userId: user.id, id: newId(), secretHash: 'h', expiresAt: secondsAfter(now, 600), email: user.email };
+        await store.tokens.issueToken(token);
+
+        expect(await store.users.deleteUser(user.id, { reason: 'account_deleted', actorId: user.id })).toBe(2);
+
+        expect(await store.users.findUserById(user.id)).toBeNull();
+        expect(await store.users.findUserByEmail('leaving@example.com')).toBeNull();
+        expect(await store.sessions.listSessions(user.id)).toEqual([]);
+        await expectKeyspaceInStep(user.id, []);
+        expect(await store.devices.listDevices(user.id)).toEqual([]);
+        expect(await store.tokens.consumeToken('password_reset', user.id, token.id, 'h')).toBeNull();
+        const events = await store.sessions.listSessionEvents(user.id, 10);
+        expect(events.map((event) => event.sessionId).sort()).toEqual(sessions.map((session) => session.id).sort());
+        for (const event of events) expect(event).toMatchObject({ reason: 'account_deleted', actorId: user.id });
+        expect(await store.users.deleteUser(user.id, { reason: 'account_deleted', actorId: user.id })).toBeNull();
+        // The address is free again.
+        expect(await store.users.createUser(buildUserRecord(clock, { email: 'leaving@example.com' }))).toBe('created');
       });
     });
 

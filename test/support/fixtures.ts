@@ -30,6 +30,7 @@ export function buildUserRecord(clock: Clock, overrides: Partial<UserRecord> = {
   return {
     id,
     email: `user-${id}@example.com`,
+    emailVerified: false,
     displayName: 'Test User',
     roles: [Role.USER],
     passwordHash: TEST_PASSWORD_HASH,
@@ -56,6 +57,8 @@ export function buildSessionRecord(clock: Clock, userId: string, overrides: Part
     absoluteExpiresAt: secondsAfter(now, TEST_ABSOLUTE_TTL_SECONDS),
     ipAddress: '203.0.113.7',
     userAgent: 'jest/30 (sessionql tests)',
+    authenticatedAt: now,
+    aal: 1,
     ...overrides,
   };
 }

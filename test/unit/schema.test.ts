@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { buildSchema as buildSchemaFromSdl, parse, type FieldDefinitionNode, type ObjectTypeDefinitionNode } from 'graphql';
+import { systemClock } from '../../src/shared/clock';
 import { applyAuthDirectives } from '../../src/graphql/auth-directive';
 import { buildAppSchema, printAppSchema } from '../../src/graphql/schema';
+
+const POLICY = { stepUpMaxAgeSeconds: 600, clock: systemClock };
 
 const root = join(__dirname, '..', '..');
 const committedSchema = readFileSync(join(root, 'schema', 'schema.graphql'), 'utf8');
@@ -64,11 +67,15 @@ describe('applyAuthDirectives', () => {
     buildSchemaFromSdl(sdl(queryFields).replace(/^\s*directive .*$/gm, ''), { assumeValidSDL: true });
 
   it('refuses to build a schema with a root field that has no rule', () => {
-    expect(() => applyAuthDirectives(schemaWith('open: String @public  forgotten: String'))).toThrow(/Query\.forgotten has no authorization rule/);
+    expect(() => applyAuthDirectives(schemaWith('open: String @public  forgotten: String'), POLICY)).toThrow(/Query\.forgotten has no authorization rule/);
+  });
+
+  it('refuses a maxAge that is not a duration', () => {
+    expect(() => applyAuthDirectives(schemaWith('closed: String @auth(maxAge: "a while")'), POLICY)).toThrow(/Query\.closed: @auth\(maxAge: "a while"\) is not a duration/);
   });
 
   it('accepts root fields that all carry a rule', () => {
-    expect(() => applyAuthDirectives(schemaWith('open: String @public  closed: String @auth(requires: ADMIN)'))).not.toThrow();
+    expect(() => applyAuthDirectives(schemaWith('open: String @public  closed: String @auth(requires: ADMIN)'), POLICY)).not.toThrow();
   });
 });
 

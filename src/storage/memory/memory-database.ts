@@ -1,3 +1,4 @@
+import type { EmailTokenKind, EmailTokenRecord } from '../../account/email-token.model';
 import type { KnownDeviceRecord } from '../../device/device.model';
 import type { SessionEnd } from '../../session/session-end-reason';
 import { SESSION_EVENT_RETENTION, type SessionEvent, type SessionRecord } from '../../session/session.model';
@@ -21,6 +22,8 @@ export class MemoryDatabase {
   readonly sessionEventsByUser = new Map<string, SessionEvent[]>();
   /** user id → device id → known device. */
   readonly devicesByUser = new Map<string, Map<string, KnownDeviceRecord>>();
+  /** user id → the user's mailed token of each kind. */
+  readonly emailTokensByUser = new Map<string, Map<EmailTokenKind, EmailTokenRecord>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(readonly clock: Clock) {
@@ -92,6 +95,11 @@ export class MemoryDatabase {
   sweepExpiredSessions(): void {
     for (const userId of [...this.sessionsByUser.keys()]) this.liveSessionsOf(userId);
     for (const userId of [...this.devicesByUser.keys()]) this.liveDevicesOf(userId);
+    const now = this.clock.now();
+    for (const [userId, tokens] of this.emailTokensByUser) {
+      for (const [kind, token] of tokens) if (token.expiresAt <= now) tokens.delete(kind);
+      if (tokens.size === 0) this.emailTokensByUser.delete(userId);
+    }
     // Audit trails of users who ended nothing for the whole retention go, as Redis expires them.
     const cutoff = this.clock.now().getTime() - SESSION_EVENT_RETENTION.retentionSeconds * 1000;
     for (const [userId, events] of this.sessionEventsByUser) {
@@ -117,7 +125,16 @@ export function copySession(session: SessionRecord): SessionRecord {
     lastSeenAt: new Date(session.lastSeenAt.getTime()),
     expiresAt: new Date(session.expiresAt.getTime()),
     absoluteExpiresAt: new Date(session.absoluteExpiresAt.getTime()),
+    authenticatedAt: new Date(session.authenticatedAt.getTime()),
   };
+}
+
+/** Field by field, as the Redis store compares the records' encodings. */
+export function sameSession(a: SessionRecord, b: SessionRecord): boolean {
+  return (Object.keys(a) as Array<keyof SessionRecord>).every((field) => {
+    const [left, right] = [a[field], b[field]];
+    return left instanceof Date && right instanceof Date ? left.getTime() === right.getTime() : left === right;
+  });
 }
 
 export function copyDevice(device: KnownDeviceRecord): KnownDeviceRecord {

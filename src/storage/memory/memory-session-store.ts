@@ -1,7 +1,7 @@
 import type { SessionEnd } from '../../session/session-end-reason';
 import { SESSION_EVENT_RETENTION, type SessionEvent, type SessionRecord } from '../../session/session.model';
-import type { CreateSessionOptions, CreateSessionResult, RevokeSessionOptions, SessionStore, SessionWithUser } from '../session-store';
-import { copySession, copyUser, type MemoryDatabase } from './memory-database';
+import type { CreateSessionOptions, CreateSessionResult, RevokeSessionOptions, SessionStore, SessionUpdateResult, SessionWithUser } from '../session-store';
+import { copySession, copyUser, sameSession, type MemoryDatabase } from './memory-database';
 
 /** The in-process SessionStore: same contract as the Redis one, for a single process. */
 export class MemorySessionStore implements SessionStore {
@@ -33,11 +33,13 @@ export class MemorySessionStore implements SessionStore {
     };
   }
 
-  async touchSession(session: SessionRecord): Promise<boolean> {
-    const sessions = this.db.liveSessionsOf(session.userId);
-    if (!sessions.has(session.id)) return false;
-    sessions.set(session.id, copySession(session));
-    return true;
+  async updateSession(previous: SessionRecord, next: SessionRecord): Promise<SessionUpdateResult> {
+    const sessions = this.db.liveSessionsOf(next.userId);
+    const current = sessions.get(next.id);
+    if (!current) return 'gone';
+    if (!sameSession(current, previous)) return 'changed';
+    sessions.set(next.id, copySession(next));
+    return 'updated';
   }
 
   async listSessions(userId: string): Promise<SessionRecord[]> {

@@ -4,6 +4,7 @@ import { rateLimiterAttemptLimiter } from '../rate-limiter-attempt-limiter';
 import type { Store } from '../store';
 import { MemoryDatabase } from './memory-database';
 import { MemoryDeviceStore } from './memory-device-store';
+import { MemoryEmailTokenStore } from './memory-email-token-store';
 import { MemorySessionStore } from './memory-session-store';
 import { MemoryUserStore } from './memory-user-store';
 
@@ -15,6 +16,7 @@ export function createMemoryStore(options: { clock: Clock }): Store & { close():
     users: new MemoryUserStore(db),
     sessions: new MemorySessionStore(db),
     devices: new MemoryDeviceStore(db),
+    tokens: new MemoryEmailTokenStore(db),
     createAttemptLimiter: (limiter) =>
       rateLimiterAttemptLimiter(
         new RateLimiterMemory({ keyPrefix: limiter.name, points: limiter.points, duration: limiter.windowSeconds }),

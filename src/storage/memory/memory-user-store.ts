@@ -1,5 +1,6 @@
 import { normalizeEmail, type UserRecord } from '../../user/user.model';
-import type { CreateUserResult, PasswordReplacement, PasswordReplacementResult, UserStore } from '../user-store';
+import type { SessionEnd } from '../../session/session-end-reason';
+import type { CreateUserResult, EmailChange, EmailChangeResult, PasswordReplacement, PasswordReplacementResult, UserStore } from '../user-store';
 import { copyUser, type MemoryDatabase } from './memory-database';
 
 /** The in-process UserStore: same contract as the Redis one, for a single process. */
@@ -41,5 +42,29 @@ export class MemoryUserStore implements UserStore {
     if (keepSessionId !== undefined && !this.db.liveSessionsOf(userId).has(keepSessionId)) return { outcome: 'session_ended' };
     this.db.users.set(userId, { ...user, passwordHash: replacement.passwordHash, credentialVersion: user.credentialVersion + 1 });
     return { outcome: 'replaced', endedSessions: this.db.endSessionsExcept(userId, replacement.end, keepSessionId) };
+  }
+
+  async changeEmail(userId: string, change: EmailChange): Promise<EmailChangeResult> {
+    const user = this.db.users.get(userId);
+    if (!user) return 'no_user';
+    if (user.email !== change.from) return 'email_changed';
+    const to = normalizeEmail(change.to);
+    const holder = this.db.userIdsByEmail.get(to);
+    if (holder !== undefined && holder !== userId) return 'email_taken';
+    this.db.userIdsByEmail.delete(normalizeEmail(change.from));
+    this.db.userIdsByEmail.set(to, userId);
+    this.db.users.set(userId, { ...user, email: change.to, emailVerified: true });
+    return 'changed';
+  }
+
+  async deleteUser(userId: string, end: SessionEnd): Promise<number | null> {
+    const user = this.db.users.get(userId);
+    if (!user) return null;
+    const ended = this.db.endSessionsExcept(userId, end);
+    this.db.users.delete(userId);
+    this.db.userIdsByEmail.delete(normalizeEmail(user.email));
+    this.db.devicesByUser.delete(userId);
+    this.db.emailTokensByUser.delete(userId);
+    return ended;
   }
 }

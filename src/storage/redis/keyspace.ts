@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Every key of one user (record, session index, sessions, session events, devices) carries the hash tag
+ * Every key of one user (record, session index, sessions, session events, devices, mailed tokens) carries the hash tag
  * `{u:<userId>}`, so Redis Cluster puts them in one slot and a Lua script or MULTI can
  * change them together. Only the email lookup key lives elsewhere: it is read before the
  * user id is known.
@@ -36,6 +36,11 @@ export class RedisKeyspace {
   /** The user's known devices: a hash of device id → record. */
   devices(userId: string): string {
     return `${this.prefix}{u:${userId}}:devices`;
+  }
+
+  /** The user's mailed token of one kind (one per kind). */
+  emailToken(userId: string, kind: string): string {
+    return `${this.prefix}{u:${userId}}:token:${kind}`;
   }
 
   /** Hashed so that keys hold no personal data and no characters that need care. */

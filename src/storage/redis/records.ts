@@ -1,5 +1,6 @@
 import { SESSION_END_REASON_NAMES, SESSION_END_REASONS } from '../../session/session-end-reason';
-import { SessionTransport, type SessionEvent, type SessionRecord } from '../../session/session.model';
+import { SessionTransport, type AssuranceLevel, type SessionEvent, type SessionRecord } from '../../session/session.model';
+import type { EmailTokenKind, EmailTokenRecord } from '../../account/email-token.model';
 import type { KnownDeviceRecord } from '../../device/device.model';
 import type { Role, UserRecord } from '../../user/user.model';
 
@@ -22,6 +23,9 @@ type EncodedSession = [
   absoluteExpiresAtMillis: number,
   ipAddress: string | null,
   userAgent: string | null,
+  /** Absent from records written before step-up existed: createdAt, aal 1. */
+  authenticatedAtMillis?: number,
+  aal?: AssuranceLevel,
 ];
 export const LAST_SEEN_LUA_POSITION = 4;
 
@@ -35,12 +39,14 @@ export function encodeSessionRecord(session: SessionRecord): string {
     session.absoluteExpiresAt.getTime(),
     session.ipAddress,
     session.userAgent,
+    session.authenticatedAt.getTime(),
+    session.aal,
   ];
   return JSON.stringify(encoded);
 }
 
 export function decodeSessionRecord(userId: string, sessionId: string, raw: string): SessionRecord {
-  const [secretHash, transport, createdAt, lastSeenAt, expiresAt, absoluteExpiresAt, ipAddress, userAgent] =
+  const [secretHash, transport, createdAt, lastSeenAt, expiresAt, absoluteExpiresAt, ipAddress, userAgent, authenticatedAt, aal] =
     JSON.parse(raw) as EncodedSession;
   return {
     id: sessionId,
@@ -53,12 +59,16 @@ export function decodeSessionRecord(userId: string, sessionId: string, raw: stri
     absoluteExpiresAt: new Date(absoluteExpiresAt),
     ipAddress,
     userAgent,
+    authenticatedAt: new Date(authenticatedAt ?? createdAt),
+    aal: aal ?? 1,
   };
 }
 
 interface EncodedUser {
   id: string;
   email: string;
+  /** Absent from records written before it existed: false. */
+  emailVerified?: boolean;
   displayName: string;
   roles: Role[];
   passwordHash: string;
@@ -74,7 +84,12 @@ export function encodeUserRecord(user: UserRecord): string {
 
 export function decodeUserRecord(raw: string): UserRecord {
   const encoded = JSON.parse(raw) as EncodedUser;
-  return { ...encoded, credentialVersion: encoded.credentialVersion ?? 0, createdAt: new Date(encoded.createdAt) };
+  return {
+    ...encoded,
+    emailVerified: encoded.emailVerified ?? false,
+    credentialVersion: encoded.credentialVersion ?? 0,
+    createdAt: new Date(encoded.createdAt),
+  };
 }
 
 const REASONS_BY_STORE_CODE = new Map(SESSION_END_REASON_NAMES.map((reason) => [SESSION_END_REASONS[reason].storeCode as string, reason]));
@@ -123,4 +138,17 @@ export function decodeDeviceRecord(userId: string, deviceId: string, raw: string
     ipAddress,
     userAgent,
   };
+}
+
+/** A mailed token, at its user's key for its kind. Positions read by Lua: id 1, secret hash 2, expires-at 3. */
+type EncodedEmailToken = [id: string, secretHash: string, expiresAtMillis: number, email: string];
+
+export function encodeEmailTokenRecord(token: EmailTokenRecord): string {
+  const encoded: EncodedEmailToken = [token.id, token.secretHash, token.expiresAt.getTime(), token.email];
+  return JSON.stringify(encoded);
+}
+
+export function decodeEmailTokenRecord(kind: EmailTokenKind, userId: string, raw: string): EmailTokenRecord {
+  const [id, secretHash, expiresAt, email] = JSON.parse(raw) as EncodedEmailToken;
+  return { kind, userId, id, secretHash, expiresAt: new Date(expiresAt), email };
 }

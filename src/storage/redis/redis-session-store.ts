@@ -1,7 +1,7 @@
 import { SESSION_END_REASONS, type SessionEnd } from '../../session/session-end-reason';
 import { SESSION_EVENT_RETENTION, type SessionEvent, type SessionRecord } from '../../session/session.model';
 import type { Clock } from '../../shared/clock';
-import type { CreateSessionOptions, CreateSessionResult, RevokeSessionOptions, SessionStore, SessionWithUser } from '../session-store';
+import type { CreateSessionOptions, CreateSessionResult, RevokeSessionOptions, SessionStore, SessionUpdateResult, SessionWithUser } from '../session-store';
 import { callStore } from './errors';
 import type { RedisKeyspace } from './keyspace';
 import { decodeSessionEvent, decodeSessionRecord, decodeUserRecord, encodeSessionRecord, LAST_SEEN_LUA_POSITION } from './records';
@@ -13,7 +13,7 @@ import {
   REVOKE_SESSION,
   REVOKE_USER_SESSIONS,
   sessionEventArguments,
-  TOUCH_SESSION,
+  UPDATE_SESSION,
 } from './session.scripts';
 
 export class RedisSessionStore implements SessionStore {
@@ -24,7 +24,7 @@ export class RedisSessionStore implements SessionStore {
     private readonly keys: RedisKeyspace,
     private readonly clock: Clock,
   ) {
-    this.runScript = scriptRunner(redis, [CREATE_SESSION, TOUCH_SESSION, LIST_SESSIONS, REVOKE_SESSION, REVOKE_USER_SESSIONS]);
+    this.runScript = scriptRunner(redis, [CREATE_SESSION, UPDATE_SESSION, LIST_SESSIONS, REVOKE_SESSION, REVOKE_USER_SESSIONS]);
   }
 
   async createSession(session: SessionRecord, options: CreateSessionOptions): Promise<CreateSessionResult> {
@@ -62,15 +62,16 @@ export class RedisSessionStore implements SessionStore {
     return { session: live, user: rawUser ? decodeUserRecord(rawUser) : null };
   }
 
-  async touchSession(session: SessionRecord): Promise<boolean> {
-    const touched = await callStore(() =>
+  async updateSession(previous: SessionRecord, next: SessionRecord): Promise<SessionUpdateResult> {
+    const result = await callStore(() =>
       this.runScript(
-        TOUCH_SESSION,
-        [this.keys.sessionIndex(session.userId), this.keys.session(session.userId, session.id)],
-        [session.id, encodeSessionRecord(session), session.expiresAt.getTime(), this.clock.now().getTime()],
+        UPDATE_SESSION,
+        [this.keys.sessionIndex(next.userId), this.keys.session(next.userId, next.id)],
+        // The encoding is deterministic: the record as read encodes to what is stored.
+        [next.id, encodeSessionRecord(previous), encodeSessionRecord(next), next.expiresAt.getTime(), this.clock.now().getTime()],
       ),
     );
-    return touched === 1;
+    return result === 1 ? 'updated' : result === 2 ? 'changed' : 'gone';
   }
 
   async listSessions(userId: string): Promise<SessionRecord[]> {

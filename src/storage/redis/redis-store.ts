@@ -6,6 +6,7 @@ import { callStore, toStoreError } from './errors';
 import { RedisKeyspace } from './keyspace';
 import type { RedisClient } from './redis-client';
 import { RedisDeviceStore } from './redis-device-store';
+import { RedisEmailTokenStore } from './redis-email-token-store';
 import { RedisSessionStore } from './redis-session-store';
 import { RedisUserStore } from './redis-user-store';
 
@@ -17,6 +18,7 @@ export function createRedisStore(options: { redis: RedisClient; clock: Clock; ke
     users: new RedisUserStore(options.redis, keys, options.clock),
     sessions: new RedisSessionStore(options.redis, keys, options.clock),
     devices: new RedisDeviceStore(options.redis, keys, options.clock),
+    tokens: new RedisEmailTokenStore(options.redis, keys, options.clock),
     createAttemptLimiter: (limiter) =>
       rateLimiterAttemptLimiter(
         new RateLimiterRedis({

@@ -1,14 +1,15 @@
-import { SESSION_END_REASONS } from '../../session/session-end-reason';
+import { EMAIL_TOKEN_KIND_NAMES } from '../../account/email-token.model';
+import { SESSION_END_REASONS, type SessionEnd } from '../../session/session-end-reason';
 import type { Clock } from '../../shared/clock';
 import { normalizeEmail, type UserRecord } from '../../user/user.model';
-import type { CreateUserResult, PasswordReplacement, PasswordReplacementResult, UserStore } from '../user-store';
+import type { CreateUserResult, EmailChange, EmailChangeResult, PasswordReplacement, PasswordReplacementResult, UserStore } from '../user-store';
 import { callStore } from './errors';
 import type { RedisKeyspace } from './keyspace';
 import { decodeUserRecord, encodeUserRecord } from './records';
 import type { RedisClient } from './redis-client';
 import { scriptRunner, type ScriptRunner } from './script-runner';
 import { sessionEventArguments } from './session.scripts';
-import { REPLACE_PASSWORD, UPDATE_USER } from './user.scripts';
+import { DELETE_IF_EQUAL, DELETE_USER, REPLACE_PASSWORD, SET_IF_EQUAL, UPDATE_USER } from './user.scripts';
 
 /** A compare-and-set that keeps losing means something is badly wrong; stop rather than spin. */
 const MAX_UPDATE_ATTEMPTS = 20;
@@ -23,11 +24,11 @@ export class RedisUserStore implements UserStore {
     private readonly keys: RedisKeyspace,
     private readonly clock: Clock,
   ) {
-    this.runScript = scriptRunner(redis, [UPDATE_USER, REPLACE_PASSWORD]);
+    this.runScript = scriptRunner(redis, [UPDATE_USER, REPLACE_PASSWORD, SET_IF_EQUAL, DELETE_IF_EQUAL, DELETE_USER]);
   }
 
   /**
-   * The user record is written first and the email claimed second (SET NX: atomic
+   * The user record is written first and the email claimed second (claimEmail: atomic
    * uniqueness). The two keys live in different hash slots, so this is not one
    * transaction; in this order a crash in between leaves at worst an unreachable user
    * record, never an email that points nowhere.
@@ -36,10 +37,77 @@ export class RedisUserStore implements UserStore {
     const userKey = this.keys.user(user.id);
     const written = await callStore(() => this.redis.set(userKey, encodeUserRecord(user), 'NX'));
     if (written !== 'OK') throw new Error('user id collision');
-    const claimed = await callStore(() => this.redis.set(this.keys.email(normalizeEmail(user.email)), user.id, 'NX'));
-    if (claimed === 'OK') return 'created';
+    if (await this.claimEmail(user.email, user.id)) return 'created';
     await callStore(() => this.redis.del(userKey));
     return 'email_taken';
+  }
+
+  /**
+   * Points the address at this user unless another existing user holds it (SET NX, then a
+   * compare-and-set over a key whose user is gone: one that a crash in the middle of a
+   * deletion left behind). True when the user holds it now.
+   */
+  private async claimEmail(email: string, userId: string): Promise<boolean> {
+    const key = this.keys.email(normalizeEmail(email));
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      if ((await callStore(() => this.redis.set(key, userId, 'NX'))) === 'OK') return true;
+      const holder = await callStore(() => this.redis.get(key));
+      if (holder === null) continue;
+      if (holder === userId) return true;
+      if (await callStore(() => this.redis.exists(this.keys.user(holder)))) return false;
+      if ((await callStore(() => this.runScript(SET_IF_EQUAL, [key], [holder, userId]))) === 1) return true;
+    }
+    throw new Error(`the address of user ${userId} kept changing hands`);
+  }
+
+  /** Frees the address if it still points at this user. */
+  private async releaseEmail(email: string, userId: string): Promise<void> {
+    await callStore(() => this.runScript(DELETE_IF_EQUAL, [this.keys.email(normalizeEmail(email))], [userId]));
+  }
+
+  async changeEmail(userId: string, change: EmailChange): Promise<EmailChangeResult> {
+    if (!(await this.claimEmail(change.to, userId))) return 'email_taken';
+    let result = 'no_user' as EmailChangeResult;
+    await this.compareAndSet(
+      userId,
+      (user) => {
+        if (user.email !== change.from) {
+          result = 'email_changed';
+          return null;
+        }
+        result = 'changed';
+        return { ...user, email: change.to, emailVerified: true };
+      },
+      async (expected, next) => {
+        const stored = await callStore(() => this.runScript(UPDATE_USER, [this.keys.user(userId)], [expected, next]));
+        return stored === 1 ? 'stored' : stored === -1 ? 'missing' : 'conflict';
+      },
+    );
+    // Same address in another case or width: one key for both, which the user keeps.
+    if (normalizeEmail(change.from) === normalizeEmail(change.to)) return result;
+    await this.releaseEmail(result === 'changed' ? change.from : change.to, userId);
+    return result;
+  }
+
+  async deleteUser(userId: string, end: SessionEnd): Promise<number | null> {
+    const user = await this.findUserById(userId);
+    if (!user) return null;
+    const now = this.clock.now().getTime();
+    const keys = [
+      this.keys.user(userId),
+      this.keys.sessionIndex(userId),
+      this.keys.sessionEvents(userId),
+      this.keys.devices(userId),
+      ...EMAIL_TOKEN_KIND_NAMES.map((kind) => this.keys.emailToken(userId, kind)),
+    ];
+    const ended = (await callStore(() =>
+      this.runScript(DELETE_USER, keys, [now, this.keys.sessionKeyPrefix(userId), SESSION_END_REASONS[end.reason].storeCode, end.actorId ?? '', ...sessionEventArguments(now)]),
+    )) as number;
+    if (ended === -1) return null;
+    // After the records: a crash in between leaves an address whose user is gone, which
+    // claimEmail takes over, never a live user without its address.
+    await this.releaseEmail(user.email, userId);
+    return ended;
   }
 
   async findUserById(userId: string): Promise<UserRecord | null> {

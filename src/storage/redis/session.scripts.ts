@@ -183,20 +183,23 @@ return evicted
 };
 
 /**
- * KEYS: index, session. ARGV: session id, record, expires-at ms, now ms.
- * Rewrites a session that is still live (never one that ended or expired meanwhile).
- * Returns 1 or 0.
+ * KEYS: index, session. ARGV: session id, expected record, new record, expires-at ms, now ms.
+ * Rewrites a session that is still live (never one that ended or expired meanwhile) and still
+ * holds the expected record. Returns 1 when rewritten, 2 when it holds another record, 0 when
+ * it is gone.
  */
-export const TOUCH_SESSION: LuaScript = {
-  name: 'sessionqlTouchSession',
+export const UPDATE_SESSION: LuaScript = {
+  name: 'sessionqlUpdateSession',
   numberOfKeys: 2,
   lua: `
 local index, key = KEYS[1], KEYS[2]
-local id, record, expires_at, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local id, expected, record, expires_at, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local current_expiry = redis.call('ZSCORE', index, id)
-if not current_expiry or tonumber(current_expiry) <= now or redis.call('EXISTS', key) == 0 then
+local current = redis.call('GET', key)
+if not current_expiry or tonumber(current_expiry) <= now or not current then
   return 0
 end
+if current ~= expected then return 2 end
 redis.call('SET', key, record, 'PXAT', expires_at)
 redis.call('ZADD', index, expires_at, id)
 redis.call('PEXPIREAT', index, expires_at, 'GT')

@@ -1,3 +1,4 @@
+import { EMAIL_TOKEN_KIND_NAMES } from '../../account/email-token.model';
 import { END_SESSIONS_EXCEPT, EXPIRE_INDEX_WITH_LAST_SESSION, SESSION_EVENTS } from './session.scripts';
 import type { LuaScript } from './script-runner';
 
@@ -38,6 +39,50 @@ redis.call('SET', KEYS[1], ARGV[2])
 local ended = end_sessions_except(KEYS[2], ARGV[5], ARGV[3], ARGV[4], KEYS[3], ARGV[6], ARGV[7])
 expire_index_with_last_session(KEYS[2])
 finish_session_events(KEYS[3], ARGV[8], ARGV[9], ARGV[10])
+return #ended
+`,
+};
+
+/** KEYS: one key. ARGV: expected value. Deletes the key only if it holds that value. Returns 1 or 0. */
+export const DELETE_IF_EQUAL: LuaScript = {
+  name: 'sessionqlDeleteIfEqual',
+  numberOfKeys: 1,
+  lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`,
+};
+
+/** KEYS: one key. ARGV: expected value, new value. Sets the key only if it holds the expected value. Returns 1 or 0. */
+export const SET_IF_EQUAL: LuaScript = {
+  name: 'sessionqlSetIfEqual',
+  numberOfKeys: 1,
+  lua: `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`,
+};
+
+/**
+ * KEYS: user, session index, session events, then the other keys of the user to erase: its
+ * devices and its mailed token of each kind (DELETE_USER_KEY_COUNT in all). ARGV: now ms,
+ * session key prefix, reason code, actor id ('' for the system), then the session event
+ * arguments. Ends (and records) every session, then deletes the user's keys; the audit trail
+ * stays. Returns the number of sessions ended, or -1 for no user.
+ */
+export const DELETE_USER_KEY_COUNT = 4 + EMAIL_TOKEN_KIND_NAMES.length;
+
+export const DELETE_USER: LuaScript = {
+  name: 'sessionqlDeleteUser',
+  numberOfKeys: DELETE_USER_KEY_COUNT,
+  lua: `${SESSION_EVENTS}${END_SESSIONS_EXCEPT}
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local ended = end_sessions_except(KEYS[2], ARGV[2], '', ARGV[1], KEYS[3], ARGV[3], ARGV[4])
+finish_session_events(KEYS[3], ARGV[5], ARGV[6], ARGV[7])
+redis.call('DEL', KEYS[1], KEYS[2])
+for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
 return #ended
 `,
 };
