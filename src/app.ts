@@ -12,6 +12,9 @@ import { AuthService } from './auth/auth.service';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordCheckAdmission } from './auth/password-check-admission';
 import { defaultMaxConcurrentHashes, PasswordHasher } from './auth/password-hasher';
+import { AccountNotices } from './account/account-notices';
+import { AccountService } from './account/account.service';
+import { EmailTokens } from './account/email-tokens';
 import type { Config } from './config';
 import { DeviceService } from './device/device.service';
 import { abuseLimitRules } from './graphql/abuse-limits';
@@ -31,6 +34,7 @@ import { SessionService } from './session/session.service';
 import { systemClock, type Clock } from './shared/clock';
 import type { Store } from './storage/store';
 import { UserService } from './user/user.service';
+import { createMailer, createMailTemplates, type Mailer } from './mail';
 
 export const GRAPHQL_PATH = '/graphql';
 /** Larger JSON bodies are refused with 413 before any parsing work. */
@@ -42,12 +46,18 @@ export interface AppDependencies {
   logger?: Logger;
   /** Also export the process's CPU, memory, event-loop and GC metrics (main.ts; tests leave it off). */
   processMetrics?: boolean;
+  /** Where mail goes; by default the one the configuration names (SMTP, or the log in development). */
+  mailer?: Mailer;
 }
 
 export interface App {
   /** Not listening yet: main.ts (or a test, on port 0) decides where. */
   httpServer: Server;
-  /** Stops Apollo (draining in-flight requests) and closes the HTTP server. Call it once. */
+  /**
+   * Stops Apollo (draining in-flight requests), closes the HTTP server, finishes the work a
+   * request left running (a reset mail being prepared) and gives queued mail a bounded time
+   * to go out. Call it once.
+   */
   stop(): Promise<void>;
 }
 
@@ -81,6 +91,10 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
   });
   const users = new UserService(store.users, logger);
   const devices = new DeviceService({ store: store.devices, secrets: config.session.secrets, clock, logger });
+  const mailer = dependencies.mailer ?? createMailer(config, logger, metrics);
+  const templates = createMailTemplates({ appOrigin: config.mail.appOrigin });
+  const notices = new AccountNotices({ mailer, templates, clock });
+  const emailTokens = new EmailTokens({ store: store.tokens, secrets: config.session.secrets, mailer, templates, clock, logger });
   const auth = new AuthService({
     users: store.users,
     sessions,
@@ -88,11 +102,14 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     hasher,
     throttle: new LoginThrottle(store, config.throttling),
     admission: new PasswordCheckAdmission(config.passwords.queue),
+    notices,
+    emailTokens,
     clock,
     logger,
     metrics,
   });
-  const schema = await buildAppSchema({ auth, sessions, users, devices }, { stepUpMaxAgeSeconds: config.session.stepUpMaxAgeSeconds, clock });
+  const account = new AccountService({ users: store.users, sessions, auth, tokens: emailTokens, notices, store, logger });
+  const schema = await buildAppSchema({ auth, sessions, users, devices, account }, { stepUpMaxAgeSeconds: config.session.stepUpMaxAgeSeconds, clock });
 
   const app = express();
   const httpServer = createServer(app);
@@ -168,6 +185,8 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     stop: async () => {
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await account.idle();
+      await mailer.close();
     },
   };
 }

@@ -374,6 +374,9 @@ export function configurationWarnings(config: Config): string[] {
       'TRUST_PROXY=true trusts every hop: any client can choose the address that is recorded and throttled by sending X-Forwarded-For; name the proxies instead (a hop count, or their addresses)',
     );
   }
+  if (config.mail.smtpUrl === null) {
+    warnings.push('SMTP_URL is not set: mails (password reset, email verification) are written to the log, links included, instead of sent');
+  }
   if (config.environment === 'production' && config.metrics.token === null) {
     warnings.push('METRICS_TOKEN is not set: GET /metrics is open to anyone who can reach the server; set it, or keep /metrics off the public network');
   }

@@ -28,6 +28,15 @@ export class LoginInput {
   transport?: SessionTransport | null;
 }
 
+@InputType({ description: 'Credentials presented again on this session: the password, or (with two-factor) a code, or both.' })
+export class StepUpInput {
+  @Field(() => String, { nullable: true, description: 'The account\'s password.' })
+  password?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'A current TOTP code or an unused recovery code.' })
+  code?: string | null;
+}
+
 @InputType()
 export class ChangePasswordInput {
   @Field()

@@ -5,7 +5,7 @@ import { SessionTransport } from '../session/session.model';
 import type { SessionService } from '../session/session.service';
 import { Session } from '../session/session.type';
 import { AuthPayload } from './auth-payload.type';
-import { ChangePasswordInput, LoginInput, SignUpInput } from './auth.inputs';
+import { ChangePasswordInput, LoginInput, SignUpInput, StepUpInput } from './auth.inputs';
 import type { AuthService } from './auth.service';
 
 @Resolver()
@@ -33,8 +33,17 @@ export class AuthResolver {
     return this.sessions.logout(caller);
   }
 
-  @Mutation(() => Boolean, { description: 'Verifies the current password, sets the new one and ends every other session.' })
+  @Mutation(() => Session, {
+    description: 'Presents credentials again on this session: authenticatedAt moves to now (and the session reaches aal 2 with a code); a cookie session gets a new token.',
+  })
   @Directive('@auth')
+  async stepUp(@Arg('input') input: StepUpInput, @Ctx() { caller }: GraphQLContext): Promise<Session> {
+    const session = await this.auth.stepUp(input, caller);
+    return Session.from(session, session.id);
+  }
+
+  @Mutation(() => Boolean, { description: 'Verifies the current password, sets the new one and ends every other session.' })
+  @Directive('@auth(fresh: true)')
   async changePassword(@Arg('input') input: ChangePasswordInput, @Ctx() { caller }: GraphQLContext): Promise<boolean> {
     await this.auth.changePassword(input, caller);
     return true;

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import { noMetrics, type AuthMetrics } from '../observability/metrics';
+import type { AccountNotices } from '../account/account-notices';
+import type { EmailTokens } from '../account/email-tokens';
 import type { KnownDeviceRecord } from '../device/device.model';
 import type { DeviceService } from '../device/device.service';
 import type { Caller, SignedIn } from '../session/caller';
-import type { SessionTransport, Viewer } from '../session/session.model';
+import { SessionTransport, type SessionRecord, type Viewer } from '../session/session.model';
 import type { SessionService } from '../session/session.service';
 import { AppError, badUserInput, ErrorCode, INVALID_CREDENTIALS_MESSAGE, unauthenticated } from '../shared/app-error';
 import type { Clock } from '../shared/clock';
@@ -40,6 +42,8 @@ export interface AuthServiceDependencies {
   hasher: PasswordHasher;
   throttle: LoginThrottle;
   admission: PasswordCheckAdmission;
+  notices: AccountNotices;
+  emailTokens: EmailTokens;
   clock: Clock;
   logger: Logger;
   metrics?: AuthMetrics;
@@ -75,7 +79,7 @@ export class AuthService {
       emailVerified: false,
       displayName,
       roles: [Role.USER],
-      passwordHash: await this.inLine(caller, email, () => this.deps.hasher.hash(request.password)),
+      passwordHash: await this.hashPassword(caller, email, request.password),
       credentialVersion: 0,
       createdAt: this.deps.clock.now(),
     };
@@ -83,7 +87,12 @@ export class AuthService {
       throw badUserInput('An account with this email already exists.', 'email');
     }
     this.deps.logger.info({ userId: user.id }, 'user signed up');
-    return this.signIn(user, { transport: request.transport, caller, knownDevice: null });
+    const signedIn = await this.signIn(user, { transport: request.transport, caller, knownDevice: null });
+    // The account exists either way: a failure here leaves the user to ask for a new link.
+    await this.deps.emailTokens.issueAndMail('email_verification', user, user.email).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, userId: user.id }, 'verification mail not sent at sign-up');
+    });
+    return signedIn;
   }
 
   /**
@@ -125,31 +134,15 @@ export class AuthService {
    * every other session of the user; the caller's session stays signed in.
    */
   async changePassword(request: ChangePasswordRequest, caller: Caller): Promise<void> {
-    const viewer: Viewer = await caller.signedInViewer();
+    const viewer = await this.verifyCurrentPassword(caller, request.currentPassword);
     const { user } = viewer;
-    const encodingIssue = passwordEncodingProblem(request.currentPassword);
-    if (encodingIssue) throw badUserInput(encodingIssue, 'currentPassword');
     const passwordIssue = passwordProblem(request.newPassword, user.email);
-    const passwordHash = await this.inLine(caller, user.email, async () => {
-      const device = await this.deps.devices.recognise(caller.presentedDevice, user.id);
-      const attempt = await this.deps.throttle.beginPasswordAttempt({
-        email: user.email,
-        ipAddress: caller.client.ipAddress,
-        knownDevice: device && { userId: device.userId, deviceId: device.id },
-      });
-      if (!(await this.deps.hasher.verify(request.currentPassword, user.passwordHash))) {
-        await attempt.failed();
-        throw badUserInput('Current password is incorrect.', 'currentPassword');
-      }
-      await attempt.succeeded();
-      if (passwordIssue) throw badUserInput(passwordIssue, 'newPassword');
-      return this.deps.hasher.hash(request.newPassword);
-    });
+    if (passwordIssue) throw badUserInput(passwordIssue, 'newPassword');
     // Applies only if the password just verified is still the current one and this session
     // still lives: of two changes from the same old password, or a change racing a
     // revocation of its own session, at most one outcome stands.
     const replaced = await this.deps.users.replacePassword(user.id, {
-      passwordHash,
+      passwordHash: await this.hashPassword(caller, user.email, request.newPassword),
       end: { reason: 'password_change', actorId: user.id },
       expectedCredentialVersion: user.credentialVersion,
       keepSessionId: viewer.session.id,
@@ -161,7 +154,52 @@ export class AuthService {
     }
     this.deps.logger.info({ userId: user.id }, 'password changed');
     this.deps.sessions.recordSessionsEnded(user.id, 'password_change', replaced.endedSessions);
+    this.deps.notices.passwordChanged(user, 'change');
   }
+
+  /**
+   * Presents credentials again on the caller's own session: authenticatedAt moves to now (for
+   * the operations that need a fresh authentication), and a COOKIE session gets a new token.
+   */
+  async stepUp(request: { password?: string | null; code?: string | null }, caller: Caller): Promise<SessionRecord> {
+    if (request.code != null) throw badUserInput('This account has no second factor to step up with.', 'code');
+    if (request.password == null) throw badUserInput('Give your password (or a second-factor code).', 'password');
+    const { session } = await this.verifyCurrentPassword(caller, request.password, 'password');
+    const renewed = await this.deps.sessions.renewAuthentication(caller, { aal: 1, rotateToken: session.transport === SessionTransport.COOKIE });
+    return renewed.session;
+  }
+
+  /**
+   * Checks the signed-in caller's own password, in the line of password checks and on the
+   * throttle (the caller's device's budget when it presents one): BAD_USER_INPUT on `field`
+   * when it is wrong. Returns the caller.
+   */
+  async verifyCurrentPassword(caller: Caller, password: string, field = 'currentPassword'): Promise<Viewer> {
+    const viewer = await caller.signedInViewer();
+    const { user } = viewer;
+    const encodingIssue = passwordEncodingProblem(password);
+    if (encodingIssue) throw badUserInput(encodingIssue, field);
+    await this.inLine(caller, user.email, async () => {
+      const device = await this.deps.devices.recognise(caller.presentedDevice, user.id);
+      const attempt = await this.deps.throttle.beginPasswordAttempt({
+        email: user.email,
+        ipAddress: caller.client.ipAddress,
+        knownDevice: device && { userId: device.userId, deviceId: device.id },
+      });
+      if (!(await this.deps.hasher.verify(password, user.passwordHash))) {
+        await attempt.failed();
+        throw badUserInput('The password is incorrect.', field);
+      }
+      await attempt.succeeded();
+    });
+    return viewer;
+  }
+
+  /** A new password's bcrypt hash, computed in the line of password checks. */
+  hashPassword(caller: Caller, email: string, password: string): Promise<string> {
+    return this.inLine(caller, email, () => this.deps.hasher.hash(password));
+  }
+
 
   /**
    * A new session for the user, whose credentials were verified as of `user` (its

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import { AccountResolver } from '../account/account.resolver';
+import type { AccountService } from '../account/account.service';
 import { AuthResolver } from '../auth/auth.resolver';
 import type { AuthService } from '../auth/auth.service';
 import { DeviceResolver } from '../device/device.resolver';
@@ -21,6 +23,7 @@ export interface ResolverServices {
   sessions: SessionService;
   users: UserService;
   devices: DeviceService;
+  account: AccountService;
 }
 
 interface ResolverEntry<T extends object> {
@@ -39,6 +42,7 @@ const RESOLVERS = [
   resolver(SessionEventResolver, ({ sessions }) => new SessionEventResolver(sessions)),
   resolver(UserResolver, ({ users, sessions }) => new UserResolver(users, sessions)),
   resolver(DeviceResolver, ({ devices }) => new DeviceResolver(devices)),
+  resolver(AccountResolver, ({ account }) => new AccountResolver(account)),
 ];
 
 /** What a schema to print (no services) enforces: the defaults. */

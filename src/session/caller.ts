@@ -112,11 +112,12 @@ export class Caller {
   }
 
   /**
-   * The caller's own session was renewed in place (a step-up): the viewer is the renewed
-   * one, and a new token (when the session's secret was rotated) replaces the session cookie
-   * of a COOKIE session (a HEADER client gets it in the body).
+   * The caller's own session or user was rewritten (a step-up, a verified address, a new
+   * display name): later fields see the new record, and a new token (when the session's
+   * secret was rotated) replaces the session cookie of a COOKIE session (a HEADER client
+   * gets it in the body).
    */
-  sessionRenewed(viewer: Viewer, token: string | null): void {
+  viewerUpdated(viewer: Viewer, token: string | null = null): void {
     this.forgetReads();
     if (token && viewer.session.transport === SessionTransport.COOKIE) this.init.cookies.setSession(token, viewer.session.absoluteExpiresAt);
     this.viewerPromise = Promise.resolve(viewer);

@@ -174,7 +174,7 @@ export class SessionService {
       if (result === 'changed') continue;
       const token = secret ? signSessionToken({ userId: renewed.userId, sessionId: renewed.id, secret }, this.settings.secrets[0]!) : null;
       this.logger.info({ userId: renewed.userId, sessionId: renewed.id, aal: renewed.aal, rotated: token !== null }, 'session authentication renewed');
-      caller.sessionRenewed({ user: viewer.user, session: renewed }, token);
+      caller.viewerUpdated({ user: viewer.user, session: renewed }, token);
       return { session: renewed, token };
     }
     caller.signedOut();

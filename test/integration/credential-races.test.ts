@@ -1,8 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ChangePasswordDocument, LoginDocument, MeDocument, RevokeSessionDocument } from '../generated/graphql';
+import { ChangePasswordDocument, LoginDocument, MeDocument, RequestPasswordResetDocument, ResetPasswordDocument, RevokeSessionDocument } from '../generated/graphql';
 import { errorCodes, PASSWORD, startTestServer, type StoreKind, type TestServer } from '../support/harness';
 import { UNTHROTTLED_PASSWORD_CHECKS } from '../support/fixtures';
 import { headerLogin, signUpInBrowser, type BearerClient } from '../support/flows';
+import { nextMail, tokenIn } from '../support/mail';
 
 /*
  * Credential changes are linearizable: whatever real requests race against a password
@@ -99,5 +100,33 @@ describe('a session revoked while its own password change is in flight', () => {
     expect((await owner.client.request(MeDocument)).data!.me!.id).toBe(owner.userId);
     const oldPassword = await server.client({ cookies: false }).request(LoginDocument, { input: { email: owner.email, password: PASSWORD } });
     expect(oldPassword.errors).toBeUndefined();
+  }, 30_000);
+});
+
+describe('a login that verified the old password while a reset finished', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    // bcrypt at cost 12 takes a few hundred milliseconds, one at a time: the login's check
+    // of the old password runs after the reset's hash, so the reset commits in between.
+    server = await startTestServer({ smtp: true, env: { BCRYPT_COST: '12' } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('makes no session', async () => {
+    const owner = await signUpInBrowser(server, 'reset-race');
+    await server.client().request(RequestPasswordResetDocument, { email: owner.email });
+    const token = tokenIn(await nextMail(server.mailbox!, owner.email, 'Reset your password', new Set()), '/reset-password');
+
+    const reset = server.client().request(ResetPasswordDocument, { input: { token, newPassword: 'the reset password' } });
+    await delay(20);
+    const login = server.client({ cookies: false }).request(LoginDocument, { input: { email: owner.email, password: PASSWORD, transport: 'HEADER' } });
+
+    expect((await reset).data!.resetPassword).toBe(true);
+    const loggedIn = await login;
+    expect(errorCodes(loggedIn)).toEqual(['UNAUTHENTICATED']);
+    expect((await server.client().request(LoginDocument, { input: { email: owner.email, password: 'the reset password' } })).errors).toBeUndefined();
   }, 30_000);
 });

@@ -1,15 +1,5 @@
 import { ManualClock } from '../../src/shared/clock';
-import {
-  ChangePasswordDocument,
-  LoginDocument,
-  LogoutDocument,
-  MeDocument,
-  MySessionsDocument,
-  RevokeSessionDocument,
-  RevokeUserSessionsDocument,
-  SignUpDocument,
-  UserSessionEventsDocument,
-} from '../generated/graphql';
+import { ChangePasswordDocument, LoginDocument, LogoutDocument, MeDocument, MySessionsDocument, RevokeSessionDocument, RevokeUserSessionsDocument, SignUpDocument, StepUpDocument, UserSessionEventsDocument } from '../generated/graphql';
 import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type StoreKind, type TestClient, type TestServer } from '../support/harness';
 import { headerLogin } from '../support/flows';
 
@@ -62,6 +52,8 @@ describe.each<StoreKind>(['redis', 'memory'])('session events, the audit trail o
     tick();
     const passwordVictim = await headerLogin(server, email);
     const newPassword = 'a new password for the audit';
+    // The clock has moved past STEP_UP_MAX_AGE since sign-up: a change needs a fresh authentication.
+    expect((await browser.request(StepUpDocument, { input: { password: PASSWORD } })).errors).toBeUndefined();
     expect((await browser.request(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword } })).errors).toBeUndefined();
     tick();
     const relogin = await browser.request(LoginDocument, { input: { email, password: newPassword } });

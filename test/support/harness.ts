@@ -14,8 +14,11 @@ import { createRedisStore } from '../../src/storage/redis/redis-store';
 import type { Store } from '../../src/storage/store';
 import { UserService } from '../../src/user/user.service';
 import { connectTestRedis, deleteKeysWithPrefix, uniqueKeyPrefix } from './redis';
+import { startTestSmtpServer, type TestSmtpServer } from './smtp-server';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
+/** Where links in the test servers' mails point. */
+export const TEST_APP_ORIGIN = 'http://127.0.0.1:5173';
 
 /**
  * `redis`: the run's shared Redis (test/support/global-setup.ts); `memory`: the in-process
@@ -38,6 +41,8 @@ export interface TestServerOptions {
   wrapStore?: (store: Store) => Store;
   /** Where the app logs (silent by default). */
   logger?: Logger;
+  /** Send mail to a real SMTP server of the test's own (server.mailbox); by default mail is only logged (development without SMTP_URL). */
+  smtp?: boolean;
 }
 
 export interface TestServer {
@@ -50,6 +55,8 @@ export interface TestServer {
   /** A Redis client on the store's keyspace, and the key prefix (Redis stores only). */
   redis: RedisClient | null;
   keyPrefix: string;
+  /** The SMTP server mail goes to (with `smtp: true`); null otherwise. */
+  mailbox: TestSmtpServer | null;
   client(options?: ClientOptions): TestClient;
   /** Runs an admin command (`npm run cli -- …`) against this server's store, as an operator would. */
   cli(...args: string[]): Promise<{ code: number; output: string }>;
@@ -71,7 +78,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const kind = options.store ?? 'redis';
   const keyPrefix = options.keyPrefix ?? uniqueKeyPrefix('http');
   const storeEnv = storeEnvironment(kind, options.clusterNodes, keyPrefix);
-  const config = loadConfig({ NODE_ENV: 'development', SESSION_SECRETS: TEST_SECRET, BCRYPT_COST: '4', ...storeEnv, ...options.env });
+  const mailbox = options.smtp ? await startTestSmtpServer() : null;
+  const mailEnv = mailbox ? { SMTP_URL: mailbox.url, APP_ORIGIN: TEST_APP_ORIGIN } : {};
+  const config = loadConfig({ NODE_ENV: 'development', SESSION_SECRETS: TEST_SECRET, BCRYPT_COST: '4', ...storeEnv, ...mailEnv, ...options.env });
   const clock = options.clock ?? new ManualClock();
   let redis: RedisClient | null = null;
   let store: Store;
@@ -116,6 +125,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     clock,
     redis,
     keyPrefix,
+    mailbox,
     client: (clientOptions) => new TestClient(`${url}/graphql`, clientOptions),
     cli: async (...args) => {
       let output = '';
@@ -128,6 +138,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     close: async () => {
       await app.stop();
       await closeStore();
+      await mailbox?.close();
     },
   };
 }

@@ -493,7 +493,7 @@ describe('configurationWarnings', () => {
 
   it('warns when /metrics is open in production, and only in production', () => {
     expect(configurationWarnings(loadConfig(production))).toEqual([expect.stringMatching(/^METRICS_TOKEN is not set/)]);
-    expect(configurationWarnings(loadConfig({ NODE_ENV: 'development', SESSION_SECRETS: SECRET_A }))).toEqual([]);
+    expect(configurationWarnings(loadConfig({ NODE_ENV: 'development', SESSION_SECRETS: SECRET_A, SMTP_URL: 'smtp://relay.example.com' }))).toEqual([]);
   });
 
   it('warns that TRUST_PROXY=true lets any client choose its address', () => {
@@ -501,7 +501,7 @@ describe('configurationWarnings', () => {
     expect(warnings).toEqual([expect.stringMatching(/^TRUST_PROXY=true trusts every hop/)]);
   });
 
-  it('warns when the session secret was made up for this process', () => {
-    expect(configurationWarnings(loadConfig({}))).toEqual([expect.stringMatching(/^SESSION_SECRETS is not set/)]);
+  it('warns when the session secret was made up for this process, and when mail is only logged', () => {
+    expect(configurationWarnings(loadConfig({}))).toEqual([expect.stringMatching(/^SESSION_SECRETS is not set/), expect.stringMatching(/^SMTP_URL is not set: mails .* are written to the log/)]);
   });
 });
