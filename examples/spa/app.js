@@ -1,34 +1,10 @@
 // A sessionql client in plain JavaScript: no framework, no bundler, no token handling.
-//
-// The page is served from its own origin (e.g. http://127.0.0.1:5173) and talks to the API on
-// another one, which must list this origin in CORS_ORIGINS. The session is an HttpOnly cookie
-// that the browser keeps and sends (`credentials: 'include'`); this code never sees it.
-// The API's address comes from `?api=…`, e.g. index.html?api=http://127.0.0.1:4000/graphql
+// The main page: sign up, log in, forgotten password, the signed-in user and their sessions.
 
-const API_URL = new URL(location.href).searchParams.get('api') ?? 'http://127.0.0.1:4000/graphql';
+import { $, API_URL, graphql, showStatus } from './api.js';
 
-const USER_FIELDS = 'id email displayName roles';
+const USER_FIELDS = 'id email emailVerified displayName roles';
 const SESSION_FIELDS = 'id current transport createdAt lastSeenAt expiresAt ipAddress userAgent';
-
-class GraphQLRequestError extends Error {
-  constructor(errors) {
-    super(errors.map((error) => error.message).join(' '));
-    this.codes = errors.map((error) => error.extensions?.code);
-  }
-}
-
-/** One GraphQL request with the session cookie; throws on GraphQL errors. */
-async function graphql(query, variables = {}) {
-  const response = await fetch(API_URL, {
-    method: 'POST',
-    credentials: 'include',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors?.length) throw new GraphQLRequestError(body.errors);
-  return body.data;
-}
 
 const api = {
   me: async () => (await graphql(`{ me { ${USER_FIELDS} } }`)).me,
@@ -38,14 +14,9 @@ const api = {
   logout: async () => (await graphql('mutation { logout }')).logout,
   revokeSession: async (id) => (await graphql('mutation ($id: ID!) { revokeSession(id: $id) }', { id })).revokeSession,
   revokeOtherSessions: async () => (await graphql('mutation { revokeOtherSessions }')).revokeOtherSessions,
+  requestPasswordReset: (email) => graphql('mutation ($email: String!) { requestPasswordReset(email: $email) }', { email }),
+  requestEmailVerification: () => graphql('mutation { requestEmailVerification }'),
 };
-
-const $ = (selector) => document.querySelector(selector);
-
-function showStatus(message, { error = false } = {}) {
-  $('#status').textContent = message;
-  $('#status').classList.toggle('error', error);
-}
 
 /**
  * Shows the server's answer: signed in (`me` and its sessions), signed out, or, when the
@@ -61,6 +32,8 @@ function render(state, me = null, sessions = []) {
   if (!me) return;
   $('#me-name').textContent = me.displayName;
   $('#me-email').textContent = me.email;
+  $('#me-verified').textContent = me.emailVerified ? 'verified' : 'not verified yet';
+  $('#resend-verification').hidden = me.emailVerified;
   $('#me-id').textContent = me.id;
   $('#me-roles').textContent = me.roles.join(', ');
   $('#sessions').replaceChildren(...sessions.map(sessionRow));
@@ -144,6 +117,18 @@ $('#login-form').addEventListener('submit', (event) => {
     showStatus('Signed in.');
   });
 });
+$('#forgot-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  run(async () => {
+    await api.requestPasswordReset(formValues(event.target).email ?? '');
+    event.target.reset();
+    showStatus('If an account has this address, a reset link is on its way.');
+  });
+});
+$('#resend-verification').addEventListener('click', () => run(async () => {
+  await api.requestEmailVerification();
+  showStatus('A new verification link is on its way.');
+}));
 $('#refresh').addEventListener('click', () => run(async () => showStatus('')));
 $('#revoke-others').addEventListener('click', () => run(async () => showStatus(`Signed out ${await api.revokeOtherSessions()} other session(s).`)));
 $('#logout').addEventListener('click', () => run(async () => {

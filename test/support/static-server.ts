@@ -24,7 +24,9 @@ export async function startStaticServer(directory: string): Promise<StaticServer
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     requests.push(pathname);
-    const file = normalize(join(root, pathname === '/' ? 'index.html' : decodeURIComponent(pathname)));
+    // As static file servers do: a folder (a path without an extension) is its index.html.
+    const relative = decodeURIComponent(pathname);
+    const file = normalize(join(root, extname(relative) === '' ? join(relative, 'index.html') : relative));
     const type = CONTENT_TYPES[extname(file)];
     if (!file.startsWith(root) || !type) {
       res.writeHead(404).end();
