@@ -364,6 +364,13 @@ export function configurationWarnings(config: Config): string[] {
       'TRUST_PROXY=true trusts every hop: any client can choose the address that is recorded and throttled by sending X-Forwarded-For; name the proxies instead (a hop count, or their addresses)',
     );
   }
+  const { idleTtlSeconds, absoluteTtlSeconds } = config.session;
+  if (idleTtlSeconds >= absoluteTtlSeconds) {
+    // A session would have to stay idle from the moment it started, and it ends then anyway.
+    warnings.push(
+      `SESSION_IDLE_TTL (${idleTtlSeconds}s) is not shorter than SESSION_ABSOLUTE_TTL (${absoluteTtlSeconds}s): the idle expiry can never end a session; every session lasts the absolute TTL`,
+    );
+  }
   if (config.environment === 'production' && config.metrics.token === null) {
     warnings.push('METRICS_TOKEN is not set: GET /metrics is open to anyone who can reach the server; set it, or keep /metrics off the public network');
   }
