@@ -296,6 +296,9 @@ const environmentSchema = z.object({
 
 type ParsedEnvironment = z.output<typeof environmentSchema>;
 
+/** Every variable loadConfig reads, by name (`.env.example` documents each one). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+
 /**
  * Reads the contract's environment variables into a frozen Config. Every bad variable is
  * reported at once (ConfigError.problems), so the server never starts half-configured.
