@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { readSecretFiles, readTextFile, type ReadTextFile } from './secret-files';
 import { parseDurationSeconds } from './shared/duration';
 
 export type Environment = 'development' | 'production' | 'test';
@@ -299,22 +300,29 @@ type ParsedEnvironment = z.output<typeof environmentSchema>;
 /** Every variable loadConfig reads, by name (`.env.example` documents each one). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
 
+/** The variables that carry a secret: each may instead name a file holding it, as `X_FILE`. */
+export const SECRET_VARIABLES = ['SESSION_SECRETS', 'METRICS_TOKEN', 'SMTP_URL', 'REDIS_URL'] as const satisfies ReadonlyArray<keyof ParsedEnvironment>;
+
 /**
  * Reads the contract's environment variables into a frozen Config. Every bad variable is
  * reported at once (ConfigError.problems), so the server never starts half-configured.
+ * Files are read only for the `X_FILE` forms of SECRET_VARIABLES, with `readFile`.
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, readFile: ReadTextFile = readTextFile): Config {
+  const secretFiles = readSecretFiles(env, SECRET_VARIABLES, readFile);
   // Variable by variable, so that the rules across variables still see every good one.
-  const problems: string[] = [];
-  const failed = new Set<string>();
+  const problems: string[] = [...secretFiles.problems];
+  const failed = new Set<string>(secretFiles.unusable);
   const parsed: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(environmentSchema.shape)) {
-    const result = schema.safeParse(env[name]);
+    if (failed.has(name)) continue;
+    const result = schema.safeParse(secretFiles.env[name]);
+    const source = secretFiles.readFrom.has(name) ? `${name} (from ${secretFiles.readFrom.get(name)})` : name;
     if (result.success) {
       if (result.data !== undefined) parsed[name] = result.data;
     } else {
       failed.add(name);
-      problems.push(...result.error.issues.map((issue) => `${name} ${issue.message}`));
+      problems.push(...result.error.issues.map((issue) => `${source} ${issue.message}`));
     }
   }
   problems.push(...crossVariableProblems(parsed as Partial<ParsedEnvironment>, failed));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_VARIABLES } from '../../src/config';
+import { CONFIG_VARIABLES, SECRET_VARIABLES } from '../../src/config';
 
 const root = join(__dirname, '..', '..');
 
@@ -11,13 +11,14 @@ function variablesIn(text: string): string[] {
 
 describe('.env.example', () => {
   const listed = variablesIn(readFileSync(join(root, '.env.example'), 'utf8'));
+  const read = [...CONFIG_VARIABLES, ...SECRET_VARIABLES.map((name) => `${name}_FILE`)];
 
-  it('lists every variable the configuration reads', () => {
-    expect(CONFIG_VARIABLES.filter((name) => !listed.includes(name))).toEqual([]);
+  it('lists every variable the configuration reads, the X_FILE form of each secret included', () => {
+    expect(read.filter((name) => !listed.includes(name))).toEqual([]);
   });
 
   it('lists nothing the configuration does not read', () => {
-    expect(listed.filter((name) => !CONFIG_VARIABLES.includes(name))).toEqual([]);
+    expect(listed.filter((name) => !read.includes(name))).toEqual([]);
   });
 
   it('lists each variable once', () => {
