@@ -78,7 +78,7 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
   });
   const users = new UserService(store.users, logger);
   const throttle = new LoginThrottle(store, config.throttling);
-  const auth = new AuthService({ users: store.users, sessions, hasher, throttle, clock, logger, metrics });
+  const auth = new AuthService({ users: store.users, sessions, hasher, throttle, clock, logger, metrics, adminEmails: config.adminEmails });
   const schema = await buildAppSchema({ auth, sessions, users });
 
   const app = express();

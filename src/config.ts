@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseEmail } from './auth/credentials-policy';
 import { readSecretFiles, readTextFile, type ReadTextFile } from './secret-files';
 import { parseDurationSeconds } from './shared/duration';
 
@@ -52,6 +53,11 @@ export interface Config {
     maxFailuresPerIpDay: number;
     maxSignUpsPerIpHour: number;
   };
+  /**
+   * ADMIN_EMAILS, as typed: a user who signs up with one of these addresses is made ADMIN at
+   * sign-up (compared as logins compare addresses). The way to a first admin on the in-process store.
+   */
+  adminEmails: string[];
   /** Operations past these are refused with GRAPHQL_VALIDATION_FAILED before any resolver runs. */
   graphqlLimits: { maxDepth: number; maxAliases: number; maxCost: number };
   /** With a token, GET /metrics answers only `Authorization: Bearer <token>`. */
@@ -232,6 +238,17 @@ const mailbox = variable((value, ctx) => {
   return fail(ctx, value, `must be one address like no-reply@example.com or "Example" <no-reply@example.com> (got ${JSON.stringify(value)})`);
 });
 
+const emailList = variable((value, ctx) => {
+  const emails: string[] = [];
+  for (const entry of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+    // The rule sign-up applies: an address that could never sign up would be a silent typo here.
+    const { email, problem } = parseEmail(entry);
+    if (problem !== undefined) return fail(ctx, value, `must be comma-separated email addresses (bad entry ${JSON.stringify(entry)})`);
+    emails.push(email);
+  }
+  return emails;
+});
+
 const trustProxy = variable((value, ctx): TrustProxySetting => {
   if (value === 'true') return true;
   if (value === 'false') return false;
@@ -272,6 +289,7 @@ const environmentSchema = z.object({
   LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: integerIn(1, 100_000),
   LOGIN_MAX_FAILURES_PER_IP_DAY: integerIn(1, 1_000_000),
   SIGNUP_MAX_PER_IP_HOUR: integerIn(1, 1_000_000),
+  ADMIN_EMAILS: emailList,
   GRAPHQL_MAX_DEPTH: integerIn(1, 100),
   GRAPHQL_MAX_ALIASES: integerIn(0, 1_000),
   GRAPHQL_MAX_COST: integerIn(1, 10_000_000),
@@ -382,6 +400,12 @@ export function configurationWarnings(config: Config): string[] {
       `SESSION_IDLE_TTL (${idleTtlSeconds}s) is not shorter than SESSION_ABSOLUTE_TTL (${absoluteTtlSeconds}s): the idle expiry can never end a session; every session lasts the absolute TTL`,
     );
   }
+  if (config.environment === 'production' && config.adminEmails.length > 0) {
+    // Sign-up does not prove that the address is the user's: the first to sign up with it wins.
+    warnings.push(
+      `ADMIN_EMAILS lists ${config.adminEmails.length} address(es): whoever signs up first with one of them becomes ADMIN; sign up with them now, then remove the variable`,
+    );
+  }
   if (config.environment === 'production' && config.metrics.token === null) {
     warnings.push('METRICS_TOKEN is not set: GET /metrics is open to anyone who can reach the server; set it, or keep /metrics off the public network');
   }
@@ -418,6 +442,7 @@ function buildConfig(parsed: ParsedEnvironment): Config {
       maxFailuresPerIpDay: parsed.LOGIN_MAX_FAILURES_PER_IP_DAY ?? 100,
       maxSignUpsPerIpHour: parsed.SIGNUP_MAX_PER_IP_HOUR ?? 300,
     },
+    adminEmails: parsed.ADMIN_EMAILS ?? [],
     graphqlLimits: {
       maxDepth: parsed.GRAPHQL_MAX_DEPTH ?? 10,
       maxAliases: parsed.GRAPHQL_MAX_ALIASES ?? 15,

@@ -7,7 +7,7 @@ import { AppError, badUserInput, ErrorCode, INVALID_CREDENTIALS_MESSAGE, unauthe
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { UserStore } from '../storage/user-store';
-import { Role, type UserRecord } from '../user/user.model';
+import { rolesForNewUser, type UserRecord } from '../user/user.model';
 import { cleanDisplayName, parseEmail, PASSWORD_MAX_BYTES, passwordEncodingProblem, passwordProblem } from './credentials-policy';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './password-hasher';
@@ -38,6 +38,8 @@ export interface AuthServiceDependencies {
   clock: Clock;
   logger: Logger;
   metrics?: AuthMetrics;
+  /** ADMIN_EMAILS: who is made ADMIN at sign-up. */
+  adminEmails?: readonly string[];
 }
 
 /**
@@ -68,7 +70,7 @@ export class AuthService {
       id: newId(),
       email,
       displayName,
-      roles: [Role.USER],
+      roles: rolesForNewUser(email, this.deps.adminEmails ?? []),
       passwordHash: await this.deps.hasher.hash(request.password),
       createdAt: this.deps.clock.now(),
     };
