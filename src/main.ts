@@ -5,7 +5,7 @@ import { createApp } from './app';
 import { runCli } from './cli';
 import { ConfigError, configurationWarnings, loadConfig, type Config } from './config';
 import { systemClock } from './shared/clock';
-import { createLogger } from './shared/logger';
+import { createLogger, logFormatFor } from './shared/logger';
 import { SHUTDOWN_CLOSE_MARGIN_MILLIS, stopOnTerminationSignal } from './shared/termination';
 import { openStore } from './storage/open-store';
 import { UserService } from './user/user.service';
@@ -18,7 +18,7 @@ import { superviseWorkers } from './workers';
  */
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logFormatFor(config.environment, process.stdout.isTTY === true));
   const args = process.argv.slice(2);
   if (args.length > 0) {
     process.exitCode = await runAdminCommand(args, config, logger);
