@@ -10,7 +10,7 @@ const root = join(__dirname, '..', '..');
 /** Runs `npm run cli -- …` as an operator would, minus the build: the same entry point from source. */
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'src/main.ts', ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'src/main.ts', 'cli', ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     });
