@@ -49,9 +49,6 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     app.httpServer.once('error', reject);
     app.httpServer.listen(config.http.port, config.http.host, resolve);
   });
-  const address = app.httpServer.address();
-  const port = typeof address === 'object' && address ? address.port : config.http.port;
-  logger.info({ url: `http://${config.http.host}:${port}/graphql`, store: store.kind }, 'sessionql listening');
 
   stopOnTerminationSignal({
     deadlineMillis: config.runtime.shutdownGraceMillis + SHUTDOWN_CLOSE_MARGIN_MILLIS,
@@ -72,6 +69,11 @@ async function serve(config: Config, logger: Logger): Promise<void> {
         });
     },
   });
+  // Only now: whoever waits for this line (a supervisor, a test, a developer's Ctrl-C) may
+  // signal at once, and a signal before the handler above would kill the process unlogged.
+  const address = app.httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  logger.info({ url: `http://${config.http.host}:${port}/graphql`, store: store.kind }, 'sessionql listening');
 }
 
 function createProcessLogger(config: Config): Logger {
