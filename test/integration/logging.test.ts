@@ -43,7 +43,7 @@ describe('log format', () => {
   it('is JSON lines when stdout is a pipe, even in development', async () => {
     const server = await startServerProcess({}, { mode: 'development' });
     await server.stop();
-    await server.exited;
+    expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.logs.map((line) => line.msg)).toEqual(expect.arrayContaining(['sessionql listening', 'stopped']));
     // Every line parsed as JSON: the harness keeps an unparsable one as { msg } alone.
     for (const line of server.logs) expect(line).toMatchObject({ service: 'sessionql', level: expect.any(Number) });
