@@ -100,7 +100,8 @@ async function openStoreForCli(): Promise<CliStore> {
       'admin commands need a shared store: set REDIS_URL (or REDIS_CLUSTER_NODES / REDIS_SENTINELS); the in-process store lives in the server process (see ADMIN_EMAILS)',
     );
   }
-  const logger = createProcessLogger(config);
+  // On stderr: stdout carries the command's answer alone.
+  const logger = createLogger(config.logLevel, logFormatFor(config.environment, process.stderr.isTTY === true), 2);
   const { store, close } = await openStore(config, systemClock, logger);
   return { users: new UserService(store.users, logger), logger, close };
 }

@@ -34,15 +34,18 @@ export function logFormatFor(environment: Environment, stdoutIsTerminal: boolean
   return stdoutIsTerminal && environment !== 'production' ? 'pretty' : 'json';
 }
 
-/** Logs in `output` format on stdout, or JSON lines into a destination (for tests that read what was logged). */
-export function createLogger(level: string, output: LogFormat | DestinationStream = 'json'): Logger {
+/**
+ * Logs in `output` format on stdout (on stderr with `fd` 2: the CLI, whose stdout is its
+ * answer), or JSON lines into a destination (for tests that read what was logged).
+ */
+export function createLogger(level: string, output: LogFormat | DestinationStream = 'json', fd: 1 | 2 = 1): Logger {
   const options = {
     level,
     base: { service: 'sessionql' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
-  if (output === 'json') return pino(options);
-  if (output === 'pretty') return pino(options, prettyLines(pino.destination({ dest: 1, sync: true })));
+  if (output === 'json') return fd === 1 ? pino(options) : pino(options, pino.destination({ dest: fd, sync: true }));
+  if (output === 'pretty') return pino(options, prettyLines(pino.destination({ dest: fd, sync: true })));
   return pino(options, output);
 }
 

@@ -49,6 +49,15 @@ describe('npm run cli -- grant-role / revoke-role', () => {
     expect((await user.request(MeDocument)).data!.me!.roles).toEqual(['USER']);
   }, 30_000);
 
+  it('answers alone on stdout, its logs on stderr', async () => {
+    const email = uniqueEmail('cli-output');
+    await server.client().request(SignUpDocument, { input: { email, password: PASSWORD } });
+    const granted = await cli(['grant-role', email, 'ADMIN'], { REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: server.keyPrefix, LOG_LEVEL: 'info' });
+    expect(granted.code).toBe(0);
+    expect(granted.stdout).toBe(`${email}: roles USER, ADMIN\n`);
+    expect(granted.stderr).toMatch(/"msg":"roles changed"/);
+  }, 30_000);
+
   it('explains unknown users, bad usage and a missing store', async () => {
     const env = { REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: server.keyPrefix };
     const unknown = await cli(['grant-role', 'nobody@example.com', 'ADMIN'], env);
