@@ -53,15 +53,15 @@ export interface Config {
     maxFailuresPerIpDay: number;
     maxSignUpsPerIpHour: number;
   };
+  /** Operations past these are refused with GRAPHQL_VALIDATION_FAILED before any resolver runs. */
+  graphqlLimits: { maxDepth: number; maxAliases: number; maxCost: number };
+  /** With a token, GET /metrics answers only `Authorization: Bearer <token>`. */
+  metrics: { token: string | null };
   /**
    * ADMIN_EMAILS, as typed: a user who signs up with one of these addresses is made ADMIN at
    * sign-up (compared as logins compare addresses). The way to a first admin on the in-process store.
    */
   adminEmails: string[];
-  /** Operations past these are refused with GRAPHQL_VALIDATION_FAILED before any resolver runs. */
-  graphqlLimits: { maxDepth: number; maxAliases: number; maxCost: number };
-  /** With a token, GET /metrics answers only `Authorization: Bearer <token>`. */
-  metrics: { token: string | null };
   /** Outgoing mail: account lifecycle links (reset, verification, email change) and security notices. */
   mail: {
     /** SMTP_URL (smtp:// or smtps://, credentials in the URL). Null when unset (never in production): mails are then logged, not sent. */
@@ -289,7 +289,6 @@ const environmentSchema = z.object({
   LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: integerIn(1, 100_000),
   LOGIN_MAX_FAILURES_PER_IP_DAY: integerIn(1, 1_000_000),
   SIGNUP_MAX_PER_IP_HOUR: integerIn(1, 1_000_000),
-  ADMIN_EMAILS: emailList,
   GRAPHQL_MAX_DEPTH: integerIn(1, 100),
   GRAPHQL_MAX_ALIASES: integerIn(0, 1_000),
   GRAPHQL_MAX_COST: integerIn(1, 10_000_000),
@@ -297,6 +296,7 @@ const environmentSchema = z.object({
   TRUST_PROXY: trustProxy,
   COOKIE_SECURE: boolean,
   GRAPHIQL: boolean,
+  ADMIN_EMAILS: emailList,
   SMTP_URL: smtpUrl,
   MAIL_FROM: mailbox,
   APP_ORIGIN: appOrigin,
@@ -442,13 +442,13 @@ function buildConfig(parsed: ParsedEnvironment): Config {
       maxFailuresPerIpDay: parsed.LOGIN_MAX_FAILURES_PER_IP_DAY ?? 100,
       maxSignUpsPerIpHour: parsed.SIGNUP_MAX_PER_IP_HOUR ?? 300,
     },
-    adminEmails: parsed.ADMIN_EMAILS ?? [],
     graphqlLimits: {
       maxDepth: parsed.GRAPHQL_MAX_DEPTH ?? 10,
       maxAliases: parsed.GRAPHQL_MAX_ALIASES ?? 15,
       maxCost: parsed.GRAPHQL_MAX_COST ?? 1000,
     },
     metrics: { token: parsed.METRICS_TOKEN ?? null },
+    adminEmails: parsed.ADMIN_EMAILS ?? [],
     mail: {
       smtpUrl: parsed.SMTP_URL ?? null,
       from: parsed.MAIL_FROM ?? DEFAULT_MAIL_FROM,
