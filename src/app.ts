@@ -104,6 +104,7 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     admission: new PasswordCheckAdmission(config.passwords.queue),
     notices,
     emailTokens,
+    adminEmails: config.adminEmails,
     clock,
     logger,
     metrics,

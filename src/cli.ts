@@ -1,37 +1,107 @@
+import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
-import { parseRole } from './user/user.model';
+import { parseRole, Role } from './user/user.model';
 import type { UserService } from './user/user.service';
 
-export const CLI_USAGE = 'usage: npm run cli -- grant-role <email> <ROLE> | revoke-role <email> <ROLE>';
+const ROLES = Object.values(Role).join(', ');
 
-export interface CliContext {
+export const CLI_USAGE = `usage: npm run cli -- <command> <arguments>
+
+commands:
+  grant-role <email> <ROLE>    gives the user with this email a role (${ROLES})
+  revoke-role <email> <ROLE>   takes it back (every user keeps USER)
+
+options:
+  -h, --help                   prints this help
+
+Commands run against the store the environment names (REDIS_URL, REDIS_CLUSTER_NODES or
+REDIS_SENTINELS; .env is read as by npm start). The in-process store lives in the server's
+own memory, out of this process's reach: there, ADMIN_EMAILS makes the first admin.`;
+
+export interface CliCommand {
+  name: 'grant-role' | 'revoke-role';
+  email: string;
+  role: Role;
+}
+
+/** What the arguments ask for: the help, a command, or nothing that makes sense (and why). */
+export type CliInvocation = { kind: 'help' } | { kind: 'command'; command: CliCommand } | { kind: 'invalid'; problem: string };
+
+export function parseCliArguments(args: readonly string[]): CliInvocation {
+  let parsed: { values: { help?: boolean }; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: [...args], options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    return { kind: 'invalid', problem: (error as Error).message };
+  }
+  if (parsed.values.help) return { kind: 'help' };
+  const [name, email, roleName, ...extra] = parsed.positionals;
+  if (name === undefined) return { kind: 'invalid', problem: 'no command given' };
+  if (name !== 'grant-role' && name !== 'revoke-role') return { kind: 'invalid', problem: `unknown command ${JSON.stringify(name)}` };
+  if (email === undefined || roleName === undefined || extra.length > 0) return { kind: 'invalid', problem: `${name} takes an email and a role` };
+  const role = parseRole(roleName.toUpperCase());
+  if (!role) return { kind: 'invalid', problem: `unknown role ${JSON.stringify(roleName)} (roles: ${ROLES})` };
+  if (name === 'revoke-role' && role === Role.USER) return { kind: 'invalid', problem: 'every user keeps the USER role; only ADMIN can be revoked' };
+  return { kind: 'command', command: { name, email, role } };
+}
+
+/** The configured store, opened for one command. */
+export interface CliStore {
   users: UserService;
   logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface CliContext {
+  /**
+   * Opens the configured store. Called only when a command is to run, never for the help
+   * or bad usage; rejects with a one-line reason when the store cannot serve the CLI.
+   */
+  openStore(): Promise<CliStore>;
   /** Where answers and complaints go (the process's stdout and stderr by default). */
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
 }
 
-/** Admin commands against the configured store. Returns the process exit code. */
-export async function runCli(args: string[], context: CliContext): Promise<number> {
+/**
+ * The admin CLI, arguments to exit code: 0 done (or help), 1 the command failed (unknown
+ * user, unreachable store), 2 bad usage (with the usage on stderr).
+ */
+export async function runCli(args: readonly string[], context: CliContext): Promise<number> {
   const stdout = context.stdout ?? ((text: string) => process.stdout.write(text));
   const stderr = context.stderr ?? ((text: string) => process.stderr.write(text));
-  const [command, email, roleName] = args;
-  const role = roleName ? parseRole(roleName.toUpperCase()) : null;
-  if ((command !== 'grant-role' && command !== 'revoke-role') || !email || !role) {
-    stderr(`${CLI_USAGE}\n`);
+  const invocation = parseCliArguments(args);
+  if (invocation.kind === 'help') {
+    stdout(`${CLI_USAGE}\n`);
+    return 0;
+  }
+  if (invocation.kind === 'invalid') {
+    stderr(`sessionql: ${invocation.problem}\n\n${CLI_USAGE}\n`);
     return 2;
   }
-  if (command === 'revoke-role' && role === 'USER') {
-    stderr('every user keeps the USER role; only ADMIN can be revoked\n');
-    return 2;
-  }
-  const user = command === 'grant-role' ? await context.users.grantRole(email, role) : await context.users.revokeRole(email, role);
-  if (!user) {
-    stderr(`no user with email ${email}\n`);
+  const failed = (error: unknown) => {
+    stderr(`sessionql: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
+  };
+  let store: CliStore;
+  try {
+    store = await context.openStore();
+  } catch (error) {
+    return failed(error);
   }
-  context.logger.debug({ userId: user.id }, 'cli command done');
-  stdout(`${user.email}: roles ${user.roles.join(', ')}\n`);
-  return 0;
+  try {
+    const { name, email, role } = invocation.command;
+    const user = name === 'grant-role' ? await store.users.grantRole(email, role) : await store.users.revokeRole(email, role);
+    if (!user) {
+      stderr(`sessionql: no user with email ${email}\n`);
+      return 1;
+    }
+    store.logger.debug({ userId: user.id }, 'cli command done');
+    stdout(`${user.email}: roles ${user.roles.join(', ')}\n`);
+    return 0;
+  } catch (error) {
+    return failed(error);
+  } finally {
+    await store.close();
+  }
 }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseEmail } from './auth/credentials-policy';
+import { readSecretFiles, readTextFile, type ReadTextFile } from './secret-files';
 import { parseDurationSeconds } from './shared/duration';
 
 export type Environment = 'development' | 'production' | 'test';
@@ -61,6 +63,11 @@ export interface Config {
   graphqlLimits: { maxDepth: number; maxAliases: number; maxCost: number };
   /** With a token, GET /metrics answers only `Authorization: Bearer <token>`. */
   metrics: { token: string | null };
+  /**
+   * ADMIN_EMAILS, as typed: a user who signs up with one of these addresses is made ADMIN at
+   * sign-up (compared as logins compare addresses). The way to a first admin on the in-process store.
+   */
+  adminEmails: string[];
   /** Outgoing mail: account lifecycle links (reset, verification, email change) and security notices. */
   mail: {
     /** SMTP_URL (smtp:// or smtps://, credentials in the URL). Null when unset (never in production): mails are then logged, not sent. */
@@ -237,6 +244,17 @@ const mailbox = variable((value, ctx) => {
   return fail(ctx, value, `must be one address like no-reply@example.com or "Example" <no-reply@example.com> (got ${JSON.stringify(value)})`);
 });
 
+const emailList = variable((value, ctx) => {
+  const emails: string[] = [];
+  for (const entry of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+    // The rule sign-up applies: an address that could never sign up would be a silent typo here.
+    const { email, problem } = parseEmail(entry);
+    if (problem !== undefined) return fail(ctx, value, `must be comma-separated email addresses (bad entry ${JSON.stringify(entry)})`);
+    emails.push(email);
+  }
+  return emails;
+});
+
 const trustProxy = variable((value, ctx): TrustProxySetting => {
   if (value === 'true') return true;
   if (value === 'false') return false;
@@ -288,6 +306,7 @@ const environmentSchema = z.object({
   TRUST_PROXY: trustProxy,
   COOKIE_SECURE: boolean,
   GRAPHIQL: boolean,
+  ADMIN_EMAILS: emailList,
   SMTP_URL: smtpUrl,
   MAIL_FROM: mailbox,
   APP_ORIGIN: appOrigin,
@@ -306,22 +325,32 @@ const environmentSchema = z.object({
 
 type ParsedEnvironment = z.output<typeof environmentSchema>;
 
+/** Every variable loadConfig reads, by name (`.env.example` documents each one). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+
+/** The variables that carry a secret: each may instead name a file holding it, as `X_FILE`. */
+export const SECRET_VARIABLES = ['SESSION_SECRETS', 'METRICS_TOKEN', 'SMTP_URL', 'REDIS_URL'] as const satisfies ReadonlyArray<keyof ParsedEnvironment>;
+
 /**
  * Reads the contract's environment variables into a frozen Config. Every bad variable is
  * reported at once (ConfigError.problems), so the server never starts half-configured.
+ * Files are read only for the `X_FILE` forms of SECRET_VARIABLES, with `readFile`.
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, readFile: ReadTextFile = readTextFile): Config {
+  const secretFiles = readSecretFiles(env, SECRET_VARIABLES, readFile);
   // Variable by variable, so that the rules across variables still see every good one.
-  const problems: string[] = [];
-  const failed = new Set<string>();
+  const problems: string[] = [...secretFiles.problems];
+  const failed = new Set<string>(secretFiles.unusable);
   const parsed: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(environmentSchema.shape)) {
-    const result = schema.safeParse(env[name]);
+    if (failed.has(name)) continue;
+    const result = schema.safeParse(secretFiles.env[name]);
+    const source = secretFiles.readFrom.has(name) ? `${name} (from ${secretFiles.readFrom.get(name)})` : name;
     if (result.success) {
       if (result.data !== undefined) parsed[name] = result.data;
     } else {
       failed.add(name);
-      problems.push(...result.error.issues.map((issue) => `${name} ${issue.message}`));
+      problems.push(...result.error.issues.map((issue) => `${source} ${issue.message}`));
     }
   }
   problems.push(...crossVariableProblems(parsed as Partial<ParsedEnvironment>, failed));
@@ -377,6 +406,19 @@ export function configurationWarnings(config: Config): string[] {
   if (config.mail.smtpUrl === null) {
     warnings.push('SMTP_URL is not set: mails (password reset, email verification) are written to the log, links included, instead of sent');
   }
+  const { idleTtlSeconds, absoluteTtlSeconds } = config.session;
+  if (idleTtlSeconds >= absoluteTtlSeconds) {
+    // A session would have to stay idle from the moment it started, and it ends then anyway.
+    warnings.push(
+      `SESSION_IDLE_TTL (${idleTtlSeconds}s) is not shorter than SESSION_ABSOLUTE_TTL (${absoluteTtlSeconds}s): the idle expiry can never end a session; every session lasts the absolute TTL`,
+    );
+  }
+  if (config.environment === 'production' && config.adminEmails.length > 0) {
+    // Sign-up does not prove that the address is the user's: the first to sign up with it wins.
+    warnings.push(
+      `ADMIN_EMAILS lists ${config.adminEmails.length} address(es): whoever signs up first with one of them becomes ADMIN; sign up with them now, then remove the variable`,
+    );
+  }
   if (config.environment === 'production' && config.metrics.token === null) {
     warnings.push('METRICS_TOKEN is not set: GET /metrics is open to anyone who can reach the server; set it, or keep /metrics off the public network');
   }
@@ -429,6 +471,7 @@ function buildConfig(parsed: ParsedEnvironment): Config {
       maxCost: parsed.GRAPHQL_MAX_COST ?? Math.max(2000, 40 * (parsed.SESSION_MAX_PER_USER ?? 50)),
     },
     metrics: { token: parsed.METRICS_TOKEN ?? null },
+    adminEmails: parsed.ADMIN_EMAILS ?? [],
     mail: {
       smtpUrl: parsed.SMTP_URL ?? null,
       from: parsed.MAIL_FROM ?? DEFAULT_MAIL_FROM,

@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { createApp } from './app';
-import { runCli } from './cli';
+import { runCli, type CliStore } from './cli';
 import { ConfigError, configurationWarnings, loadConfig, type Config } from './config';
 import { systemClock } from './shared/clock';
-import { createLogger } from './shared/logger';
+import { createLogger, logFormatFor } from './shared/logger';
 import { SHUTDOWN_CLOSE_MARGIN_MILLIS, stopOnTerminationSignal } from './shared/termination';
 import { openStore } from './storage/open-store';
 import { UserService } from './user/user.service';
@@ -13,17 +13,24 @@ import { superviseWorkers } from './workers';
 
 /**
  * The only file that reads the environment and listens, and with workers.ts the only one
- * that handles signals. With arguments it runs an admin command
- * (`npm run cli -- grant-role <email> ADMIN`) instead of the server.
+ * that handles signals. The process is one of two things, said by its first argument: none
+ * runs the server (`npm start`, the image's CMD), `cli` the admin CLI
+ * (`npm run cli -- grant-role <email> ADMIN`); anything else is refused, so that a stray
+ * argument never starts a server.
  */
 async function main(): Promise<void> {
-  const config = readConfig();
-  const logger = createLogger(config.logLevel);
-  const args = process.argv.slice(2);
-  if (args.length > 0) {
-    process.exitCode = await runAdminCommand(args, config, logger);
+  const [mode, ...args] = process.argv.slice(2);
+  if (mode === 'cli') {
+    process.exitCode = await runCli(args, { openStore: openStoreForCli });
     return;
   }
+  if (mode !== undefined) {
+    process.stderr.write(`sessionql: unknown argument ${JSON.stringify(mode)}: the server takes none; the admin CLI is \`cli\` (npm run cli -- --help)\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const config = readConfig();
+  const logger = createProcessLogger(config);
   // Once per deployment: in the primary when there are workers.
   if (cluster.isPrimary) for (const warning of configurationWarnings(config)) logger.warn(warning);
   if (config.runtime.workers > 1 && cluster.isPrimary) {
@@ -42,9 +49,6 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     app.httpServer.once('error', reject);
     app.httpServer.listen(config.http.port, config.http.host, resolve);
   });
-  const address = app.httpServer.address();
-  const port = typeof address === 'object' && address ? address.port : config.http.port;
-  logger.info({ url: `http://${config.http.host}:${port}/graphql`, store: store.kind }, 'sessionql listening');
 
   stopOnTerminationSignal({
     deadlineMillis: config.runtime.shutdownGraceMillis + SHUTDOWN_CLOSE_MARGIN_MILLIS,
@@ -65,6 +69,15 @@ async function serve(config: Config, logger: Logger): Promise<void> {
         });
     },
   });
+  // Only now: whoever waits for this line (a supervisor, a test, a developer's Ctrl-C) may
+  // signal at once, and a signal before the handler above would kill the process unlogged.
+  const address = app.httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  logger.info({ url: `http://${config.http.host}:${port}/graphql`, store: store.kind }, 'sessionql listening');
+}
+
+function createProcessLogger(config: Config): Logger {
+  return createLogger(config.logLevel, logFormatFor(config.environment, process.stdout.isTTY === true));
 }
 
 function readConfig(): Config {
@@ -79,17 +92,18 @@ function readConfig(): Config {
   }
 }
 
-async function runAdminCommand(args: string[], config: Config, logger: Logger): Promise<number> {
+/** The store for one admin command; a bad configuration rejects with the server's own one-line message. */
+async function openStoreForCli(): Promise<CliStore> {
+  const config = loadConfig(process.env);
   if (config.store.kind === 'memory') {
-    process.stderr.write('sessionql: admin commands need a shared store: set REDIS_URL (or REDIS_CLUSTER_NODES / REDIS_SENTINELS)\n');
-    return 1;
+    throw new Error(
+      'admin commands need a shared store: set REDIS_URL (or REDIS_CLUSTER_NODES / REDIS_SENTINELS); the in-process store lives in the server process (see ADMIN_EMAILS)',
+    );
   }
+  // On stderr: stdout carries the command's answer alone.
+  const logger = createLogger(config.logLevel, logFormatFor(config.environment, process.stderr.isTTY === true), 2);
   const { store, close } = await openStore(config, systemClock, logger);
-  try {
-    return await runCli(args, { users: new UserService(store.users, logger), logger });
-  } finally {
-    await close();
-  }
+  return { users: new UserService(store.users, logger), logger, close };
 }
 
 main().catch((error: unknown) => {

@@ -11,7 +11,7 @@ import { AppError, badUserInput, ErrorCode, INVALID_CREDENTIALS_MESSAGE, unauthe
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { UserStore } from '../storage/user-store';
-import { normalizeEmail, Role, type UserRecord } from '../user/user.model';
+import { normalizeEmail, rolesForNewUser, type UserRecord } from '../user/user.model';
 import { cleanDisplayName, parseEmail, PASSWORD_MAX_BYTES, passwordEncodingProblem, passwordProblem } from './credentials-policy';
 import { throttledAddress, type LoginThrottle } from './login-throttle';
 import type { PasswordCheckAdmission } from './password-check-admission';
@@ -47,6 +47,8 @@ export interface AuthServiceDependencies {
   clock: Clock;
   logger: Logger;
   metrics?: AuthMetrics;
+  /** ADMIN_EMAILS: who is made ADMIN at sign-up. */
+  adminEmails?: readonly string[];
 }
 
 /**
@@ -78,7 +80,7 @@ export class AuthService {
       email,
       emailVerified: false,
       displayName,
-      roles: [Role.USER],
+      roles: rolesForNewUser(email, this.deps.adminEmails ?? []),
       passwordHash: await this.hashPassword(caller, email, request.password),
       credentialVersion: 0,
       createdAt: this.deps.clock.now(),

@@ -33,3 +33,9 @@ export interface UserRecord {
 export function normalizeEmail(email: string): string {
   return email.normalize('NFKC').trim().toLowerCase();
 }
+
+/** USER, and ADMIN too when the address is one of `adminEmails` (ADMIN_EMAILS), compared as logins compare addresses. */
+export function rolesForNewUser(email: string, adminEmails: readonly string[]): Role[] {
+  const identity = normalizeEmail(email);
+  return adminEmails.some((adminEmail) => normalizeEmail(adminEmail) === identity) ? [Role.USER, Role.ADMIN] : [Role.USER];
+}

@@ -10,7 +10,7 @@ const root = join(__dirname, '..', '..');
 /** Runs `npm run cli -- …` as an operator would, minus the build: the same entry point from source. */
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'src/main.ts', ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', 'src/main.ts', 'cli', ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     });
@@ -47,6 +47,15 @@ describe('npm run cli -- grant-role / revoke-role', () => {
 
     expect(await cli(['revoke-role', email, 'ADMIN'], env)).toMatchObject({ code: 0 });
     expect((await user.request(MeDocument)).data!.me!.roles).toEqual(['USER']);
+  }, 30_000);
+
+  it('answers alone on stdout, its logs on stderr', async () => {
+    const email = uniqueEmail('cli-output');
+    await server.client().request(SignUpDocument, { input: { email, password: PASSWORD } });
+    const granted = await cli(['grant-role', email, 'ADMIN'], { REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: server.keyPrefix, LOG_LEVEL: 'info' });
+    expect(granted.code).toBe(0);
+    expect(granted.stdout).toBe(`${email}: roles USER, ADMIN\n`);
+    expect(granted.stderr).toMatch(/"msg":"roles changed"/);
   }, 30_000);
 
   it('explains unknown users, bad usage and a missing store', async () => {

@@ -132,7 +132,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       const write = (text: string) => {
         output += text;
       };
-      const code = await runCli(args, { users: new UserService(store.users, silentLogger), logger: silentLogger, stdout: write, stderr: write });
+      const code = await runCli(args, {
+        openStore: async () => ({ users: new UserService(store.users, silentLogger), logger: silentLogger, close: async () => {} }),
+        stdout: write,
+        stderr: write,
+      });
       return { code, output };
     },
     close: async () => {

@@ -21,7 +21,7 @@ export interface ServerProcess {
   readonly logs: LogLine[];
   /** Resolves with the first log line (from now on or already logged) that matches. */
   waitForLog(matches: (line: LogLine) => boolean, what: string, timeoutMillis?: number): Promise<LogLine>;
-  /** How it exited; resolves once it has. */
+  /** How it exited; resolves once it has, and everything it wrote has been read. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   signal(signal: NodeJS.Signals): void;
   /** SIGTERM, then SIGKILL if it lingers; always safe to call. */
@@ -85,6 +85,7 @@ class ChildServerProcess implements ServerProcess {
   readonly logs: LogLine[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private stderr = '';
+  private closed = false;
   private readonly waiters = new Set<() => void>();
   private readonly killOnExit = () => this.child.kill('SIGKILL');
 
@@ -96,7 +97,9 @@ class ChildServerProcess implements ServerProcess {
     this.url = `http://127.0.0.1:${port}`;
     this.graphqlUrl = `${this.url}/graphql`;
     process.once('exit', this.killOnExit);
-    this.exited = once(child, 'exit').then(async ([code, signal]) => {
+    // 'close', not 'exit': a process can have exited while its last lines are still in the pipe.
+    this.exited = once(child, 'close').then(async ([code, signal]) => {
+      this.closed = true;
       process.removeListener('exit', this.killOnExit);
       await mailbox?.close();
       this.notify();
@@ -130,7 +133,7 @@ class ChildServerProcess implements ServerProcess {
     for (;;) {
       const found = this.logs.find(matches);
       if (found) return found;
-      const running = this.child.exitCode === null && this.child.signalCode === null;
+      const running = !this.closed;
       if (!running || Date.now() > deadline) {
         throw new Error(`server process ${running ? 'never logged' : 'exited before logging'} ${what}:\n${this.tail()}`);
       }

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { CONFIG_VARIABLES, SECRET_VARIABLES } from '../../src/config';
 import { parseDurationSeconds } from '../../src/shared/duration';
 import { SHUTDOWN_CLOSE_MARGIN_MILLIS } from '../../src/shared/termination';
 
@@ -42,8 +44,10 @@ interface ComposeService {
   stop_grace_period?: string;
   image?: string;
   build?: unknown;
+  entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string>;
+  secrets?: string[];
   ports?: string[];
   volumes?: string[];
   healthcheck?: { test: string[] };
@@ -96,13 +100,14 @@ describe('Dockerfile', () => {
 
   it('keeps secrets, dependencies and build output out of the build context', () => {
     const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n').map((line) => line.trim());
-    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.env', '.git', 'dist']));
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.env', '.git', 'dist', 'secrets']));
   });
 });
 
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
     services: Record<string, ComposeService>;
+    secrets?: Record<string, { file?: string }>;
     volumes?: Record<string, unknown>;
   };
   const { server, redis } = compose.services;
@@ -113,14 +118,36 @@ describe('docker-compose.yml', () => {
     const command = redis!.command!.join(' ');
     expect(command).toMatch(/--appendonly yes/);
     expect(command).toMatch(/--maxmemory-policy noeviction/);
-    // A memory bound, and a password: the sessions are reachable only with it.
     expect(command).toMatch(/--maxmemory \S+/);
-    expect(command).toMatch(/--requirepass \$\{REDIS_PASSWORD:\?.+\}/);
     const [volume] = redis!.volumes!;
     expect(volume).toMatch(/^([\w-]+):\/data$/);
     expect(Object.keys(compose.volumes ?? {})).toContain(volume!.split(':')[0]);
     expect(redis!.ports).toBeUndefined();
-    expect(redis!.healthcheck!.test.join(' ')).toMatch(/redis-cli ping/);
+  });
+
+  it('protects Redis with a password read from a secret, through the image entrypoint, and checks its health with it', () => {
+    expect(redis!.secrets).toEqual(['redis_password']);
+    // `sh -c <script> <name> <command…>`: the command's arguments arrive as "$@".
+    const [shell, flag, script] = redis!.entrypoint!;
+    expect([shell, flag]).toEqual(['sh', '-c']);
+    // docker-entrypoint.sh drops root for the redis user when its first argument is redis-server.
+    expect(script).toMatch(/^password="\$\$\(cat \/run\/secrets\/redis_password\)" && \[ -n "\$\$password" \] \|\| \{ [^}]*exit 1; \};/);
+    expect(script).toMatch(/; exec docker-entrypoint\.sh "\$\$@" --requirepass "\$\$password"$/);
+    expect(redis!.command![0]).toBe('redis-server');
+    const healthcheck = redis!.healthcheck!.test;
+    expect(healthcheck[0]).toBe('CMD-SHELL');
+    expect(healthcheck[1]).toMatch(/REDISCLI_AUTH="\$\$\(cat \/run\/secrets\/redis_password\)" redis-cli ping \| grep -q PONG/);
+  });
+
+  it('passes every secret as a Compose secret (a file under ./secrets, git- and docker-ignored), never in the environment', () => {
+    const used = Object.values(compose.services).flatMap((service) => service.secrets ?? []);
+    expect(Object.keys(compose.secrets ?? {}).sort()).toEqual([...new Set(used)].sort());
+    for (const [name, secret] of Object.entries(compose.secrets ?? {})) expect(secret).toEqual({ file: `./secrets/${name}` });
+    const gitignored = readFileSync(join(root, '.gitignore'), 'utf8').split('\n').map((line) => line.trim());
+    expect(gitignored).toContain('secrets/');
+    for (const service of Object.values(compose.services)) {
+      for (const name of [...SECRET_VARIABLES, 'REDIS_PASSWORD']) expect(Object.keys(service.environment ?? {})).not.toContain(name);
+    }
   });
 
   it('builds the server from this Dockerfile, publishes 4000, and waits for a healthy Redis', () => {
@@ -137,16 +164,19 @@ describe('docker-compose.yml', () => {
     expect(stopSeconds).toBeGreaterThan(graceSeconds + SHUTDOWN_CLOSE_MARGIN_MILLIS / 1000);
   });
 
-  it('configures the server for production with Redis, and requires SESSION_SECRETS, METRICS_TOKEN and a Redis password', () => {
+  it('configures the server for production with Redis, each secret read from its file (X_FILE)', () => {
     const env = server!.environment!;
     expect(env.NODE_ENV).toBe('production');
-    expect(env.REDIS_URL).toBe('redis://:${REDIS_PASSWORD}@redis:6379');
+    for (const name of ['REDIS_URL', 'SESSION_SECRETS', 'SMTP_URL', 'METRICS_TOKEN']) {
+      const secret = name.toLowerCase();
+      expect(env[`${name}_FILE`]).toBe(`/run/secrets/${secret}`);
+      expect(server!.secrets).toContain(secret);
+    }
     // `${VAR:?message}`: compose refuses to start without it.
-    expect(env.SESSION_SECRETS).toMatch(/^\$\{SESSION_SECRETS:\?.+\}$/);
-    expect(env.METRICS_TOKEN).toMatch(/^\$\{METRICS_TOKEN:\?.+\}$/);
+    expect(env.APP_ORIGIN).toMatch(/^\$\{APP_ORIGIN:\?.+\}$/);
     // Every variable it passes is one the server reads (src/config.ts).
-    const config = readFileSync(join(root, 'src', 'config.ts'), 'utf8');
-    for (const name of Object.keys(env)) expect(config).toContain(`${name}:`);
+    const read = [...CONFIG_VARIABLES, ...SECRET_VARIABLES.map((name) => `${name}_FILE`)];
+    expect(Object.keys(env).filter((name) => !read.includes(name))).toEqual([]);
   });
 
   it('is valid compose: `docker compose config` where the plugin exists, else well-formed substitutions', async () => {
@@ -165,12 +195,20 @@ describe('docker-compose.yml', () => {
     );
     // No compose plugin here (nor a Docker engine): the checks above and the structural ones are what this machine allows.
     if (!plugin) return;
-    const options = { cwd: root, timeout: 30_000, env: { ...process.env, SESSION_SECRETS: 'x'.repeat(48), REDIS_PASSWORD: 'p'.repeat(32), METRICS_TOKEN: 'm'.repeat(24), SMTP_URL: 'smtp://relay:25', APP_ORIGIN: 'https://app.example.com' } };
-    const { stdout } = await run('docker', ['compose', 'config', '--format', 'json'], options);
-    const resolved = JSON.parse(stdout) as { services: Record<string, ComposeService> };
-    expect(Object.keys(resolved.services).sort()).toEqual(['redis', 'server']);
-    expect(resolved.services.server!.environment!.SESSION_SECRETS).toBe('x'.repeat(48));
-    const withoutSecrets = { ...options, env: { ...process.env, SESSION_SECRETS: '' } };
-    await expect(run('docker', ['compose', 'config'], withoutSecrets)).rejects.toThrow(/SESSION_SECRETS/);
+    // A project directory of its own, with secret files to point at.
+    const project = mkdtempSync(join(tmpdir(), 'sessionql-compose-'));
+    try {
+      mkdirSync(join(project, 'secrets'));
+      for (const name of Object.keys(compose.secrets ?? {})) writeFileSync(join(project, 'secrets', name), 'x\n');
+      const args = ['compose', '--file', join(root, 'docker-compose.yml'), '--project-directory', project, 'config'];
+      const options = { cwd: project, timeout: 30_000, env: { ...process.env, APP_ORIGIN: 'https://app.example.com' } };
+      const { stdout } = await run('docker', [...args, '--format', 'json'], options);
+      const resolved = JSON.parse(stdout) as { services: Record<string, ComposeService>; secrets: Record<string, { file: string }> };
+      expect(Object.keys(resolved.services).sort()).toEqual(['redis', 'server']);
+      expect(resolved.secrets.session_secrets!.file).toBe(join(project, 'secrets', 'session_secrets'));
+      await expect(run('docker', args, { ...options, env: { ...process.env, APP_ORIGIN: '' } })).rejects.toThrow(/APP_ORIGIN/);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
