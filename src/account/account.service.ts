@@ -192,8 +192,11 @@ export class AccountService {
     throw rateLimited(Math.max(perEmail.allowed ? 0 : perEmail.retryAfterMillis, perClient.allowed ? 0 : perClient.retryAfterMillis) / 1000);
   }
 
+  /** Runs `work` once the current answer is on its way (setImmediate: after the response is written), never failing it. */
   private inBackground(work: () => Promise<void>, what: string): void {
-    const running = work().catch((error: unknown) => this.deps.logger.error({ err: error }, `${what} failed`));
+    const running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, `${what} failed`));
     this.pending.add(running);
     void running.finally(() => this.pending.delete(running));
   }
