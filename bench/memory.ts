@@ -127,7 +127,7 @@ async function measurePass(pass: Pass, context: PassContext) {
   const sessionCount = userCount * sessionsPerUser;
   await inBatches(sessionCount, async (i) => {
     const transport = i % 3 === 0 ? SessionTransport.HEADER : SessionTransport.COOKIE;
-    await sessions.startSession(users[i % userCount]!.id, { transport, client: pass.clients[i % pass.clients.length]!, credentialVersion: 0 });
+    await sessions.startSession(users[i % userCount]!.id, { transport, client: pass.clients[i % pass.clients.length]!, credentialVersion: 0, secondFactorPending: false });
   });
   const afterSessionsBytes = await usedMemoryBytes(admin);
 
@@ -181,6 +181,8 @@ async function createUser(store: Store, n: number, passwordHash: string): Promis
     roles: [Role.USER],
     passwordHash,
     credentialVersion: 0,
+    secondFactor: null,
+    pendingTotp: null,
     createdAt: systemClock.now(),
   };
   if ((await store.users.createUser(user)) !== 'created') throw new Error(`could not create ${user.email}`);

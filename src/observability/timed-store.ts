@@ -17,6 +17,7 @@ export function timedStore(store: Store, sink: StoreTimingSink): Store {
     sessions: timedMethods(store.sessions, 'sessions', sink),
     devices: timedMethods(store.devices, 'devices', sink),
     tokens: timedMethods(store.tokens, 'tokens', sink),
+    accountEvents: timedMethods(store.accountEvents, 'accountEvents', sink),
     checkHealth: () => timeCall('checkHealth', sink, () => store.checkHealth()),
   };
 }

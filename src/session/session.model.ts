@@ -24,6 +24,12 @@ export interface SessionRecord {
   authenticatedAt: Date;
   /** Authenticator assurance level: 1 a password, 2 a password and a second factor. */
   aal: AssuranceLevel;
+  /**
+   * Made by a password login of a user with a second factor, and not yet completed by
+   * verifySecondFactor: it can do nothing else but that, log out and read `me`, and it
+   * expires in minutes.
+   */
+  secondFactorPending: boolean;
 }
 
 export type AssuranceLevel = 1 | 2;

@@ -45,8 +45,10 @@ export interface SessionStore {
   /**
    * Stores a new session and indexes it, atomically checking that the user's
    * credentialVersion is still `options.credentialVersion`. When the user then has more
-   * than `maxSessionsPerUser` live sessions, the least recently used ones end in the same
-   * atomic step.
+   * than `maxSessionsPerUser` live sessions, others end in the same atomic step: those
+   * waiting for a second factor first, then the least recently used. A new session that
+   * waits for a second factor ends only others that wait (it may leave the user one over the
+   * cap until it completes or expires): a password alone never signs anyone out.
    */
   createSession(session: SessionRecord, options: CreateSessionOptions): Promise<CreateSessionResult>;
   /**

@@ -42,10 +42,12 @@ export interface UserStore {
   findUserById(userId: string): Promise<UserRecord | null>;
   findUserByEmail(email: string): Promise<UserRecord | null>;
   /**
-   * Applies `change` to the user's current record and stores the result, retrying if the
-   * record changed meanwhile. Returns the stored record, or null when there is no such user.
+   * Applies `change` to the user's current record and stores the result, retrying (calling
+   * `change` again on the new record) if the record changed meanwhile: what `change` decides
+   * holds for the record that is stored. `change` may decline by returning null, and nothing
+   * is written. Returns the stored record, or null when there is no such user or it declined.
    */
-  updateUser(userId: string, change: (user: UserRecord) => UserRecord): Promise<UserRecord | null>;
+  updateUser(userId: string, change: (user: UserRecord) => UserRecord | null): Promise<UserRecord | null>;
   /**
    * Replaces the password hash and moves the credentialVersion, only if it is still
    * `expectedCredentialVersion` (and `keepSessionId` is live), and in the same atomic step

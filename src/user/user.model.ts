@@ -1,3 +1,5 @@
+import type { PendingTotpRecord, SecondFactorRecord } from '../two-factor/two-factor.model';
+
 export enum Role {
   USER = 'USER',
   ADMIN = 'ADMIN',
@@ -23,6 +25,10 @@ export interface UserRecord {
    * refused when it moved meanwhile: a verified old password never yields a session.
    */
   credentialVersion: number;
+  /** TOTP and recovery codes, once enrolled (confirmTotpEnrollment); null: password only. */
+  secondFactor: SecondFactorRecord | null;
+  /** A TOTP enrollment waiting for its confirming code. */
+  pendingTotp: PendingTotpRecord | null;
   createdAt: Date;
 }
 

@@ -1,3 +1,4 @@
+import { ACCOUNT_EVENT_RETENTION } from '../../src/account/account-event.model';
 import type { EmailTokenKind, EmailTokenRecord } from '../../src/account/email-token.model';
 import type { KnownDeviceRecord } from '../../src/device/device.model';
 import type { SessionEnd } from '../../src/session/session-end-reason';
@@ -172,6 +173,47 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const userId = newId();
         expect(await store.users.updateUser(userId, (current) => ({ ...current, displayName: 'Ghost' }))).toBeNull();
         expect(await store.users.findUserById(userId)).toBeNull();
+      });
+
+      it('writes nothing when the change declines (returns null), and answers null', async () => {
+        const user = await createUser({ displayName: 'Alice' });
+        let calls = 0;
+        expect(
+          await store.users.updateUser(user.id, () => {
+            calls++;
+            return null;
+          }),
+        ).toBeNull();
+        expect(calls).toBe(1);
+        expect(await store.users.findUserById(user.id)).toEqual(user);
+      });
+
+      it('keeps a second factor and a waiting enrolment, every field intact', async () => {
+        const enrolled = await createUser({
+          secondFactor: { totpSecretCiphertext: 'v1.iv.tag.ciphertext', lastUsedStep: 59_666_666, recoveryCodeHashes: ['hash-a', 'hash-b'], enabledAt: clock.now() },
+          pendingTotp: null,
+        });
+        const enrolling = await createUser({ pendingTotp: { totpSecretCiphertext: 'v1.iv2.tag2.ciphertext2', expiresAt: secondsAfter(clock.now(), 600) } });
+        expect(await store.users.findUserById(enrolled.id)).toEqual(enrolled);
+        expect(await store.users.findUserById(enrolling.id)).toEqual(enrolling);
+        const found = await store.users.findUserById(enrolled.id);
+        found!.secondFactor!.recoveryCodeHashes.pop();
+        expect((await store.users.findUserById(enrolled.id))!.secondFactor!.recoveryCodeHashes).toHaveLength(2);
+      });
+
+      it('decides on the record it stores: of 10 concurrent changes that each use up one code, exactly one succeeds', async () => {
+        const user = await createUser({
+          secondFactor: { totpSecretCiphertext: 'sealed', lastUsedStep: 0, recoveryCodeHashes: ['only-code'], enabledAt: clock.now() },
+        });
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () =>
+            store.users.updateUser(user.id, (current) =>
+              current.secondFactor?.recoveryCodeHashes.includes('only-code') ? { ...current, secondFactor: { ...current.secondFactor, recoveryCodeHashes: [] } } : null,
+            ),
+          ),
+        );
+        expect(results.filter((result) => result !== null)).toHaveLength(1);
+        expect((await store.users.findUserById(user.id))!.secondFactor!.recoveryCodeHashes).toEqual([]);
       });
 
       it('applies every one of 10 concurrent updates (none is lost)', async () => {
@@ -444,6 +486,42 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const fifth = buildSessionRecord(clock, user.id, { id: otherIds[2] });
         expect(await storeSession(store, fifth, 3)).toEqual([middle.id]);
         expect(await liveSessionIds(user.id)).toEqual([oldestButRecentlyUsed.id, fourth.id, fifth.id].sort());
+      });
+
+      it('keeps a session waiting for its second factor as such, and lets a rewrite complete it', async () => {
+        const user = await createUser();
+        const pending = await createSession(user.id, { secondFactorPending: true, expiresAt: secondsAfter(clock.now(), 300) });
+        expect((await store.sessions.findSessionWithUser(user.id, pending.id)).session).toEqual(pending);
+        const completed = { ...pending, secondFactorPending: false, aal: 2 as const, expiresAt: secondsAfter(clock.now(), 3600) };
+        expect(await store.sessions.updateSession(pending, completed)).toBe('updated');
+        expect((await store.sessions.findSessionWithUser(user.id, pending.id)).session).toEqual(completed);
+        // The old record (what a request that read it before would write back) is refused.
+        expect(await store.sessions.updateSession(pending, touchedAt(clock, pending))).toBe('changed');
+      });
+
+      it('ends sessions waiting for a second factor first when over the cap, and never a signed-in one for a waiting one', async () => {
+        const user = await createUser();
+        const ids = descendingIds(5);
+        const signedIn = [await createSession(user.id, { id: ids[0] })];
+        clock.advanceBySeconds(10);
+        signedIn.push(await createSession(user.id, { id: ids[1] }));
+        clock.advanceBySeconds(10);
+        // The most recently used, but waiting: it goes first.
+        const waiting = await createSession(user.id, { id: ids[2], secondFactorPending: true, expiresAt: secondsAfter(clock.now(), 300) });
+        clock.advanceBySeconds(10);
+
+        // A waiting session over the cap ends the other waiting one, never a signed-in one: it
+        // leaves the user one over the cap rather than sign anyone out.
+        const secondWaiting = buildSessionRecord(clock, user.id, { id: ids[3], secondFactorPending: true, expiresAt: secondsAfter(clock.now(), 300) });
+        expect(await storeSession(store, secondWaiting, 2)).toEqual([waiting.id]);
+        expect(await liveSessionIds(user.id)).toEqual([...signedIn.map((session) => session.id), secondWaiting.id].sort());
+
+        // A signed-in session over the cap ends the waiting ones first, then the least recently used.
+        clock.advanceBySeconds(10);
+        const newest = buildSessionRecord(clock, user.id, { id: ids[4] });
+        expect((await storeSession(store, newest, 2)).sort()).toEqual([secondWaiting.id, signedIn[0]!.id].sort());
+        expect(await liveSessionIds(user.id)).toEqual([signedIn[1]!.id, newest.id].sort());
+        await expectKeyspaceInStep(user.id, [signedIn[1]!.id, newest.id]);
       });
 
       it('evicts several sessions at once when the cap went down', async () => {
@@ -727,6 +805,44 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const fresh = await createSession(user.id);
         expect(await store.sessions.revokeSession(user.id, fresh.id, revokedBy(user.id))).toBe(true);
         expect((await eventsOf(user.id)).map((event) => event.sessionId)).toEqual([fresh.id]);
+      });
+    });
+
+    describe('account events (audit trail)', () => {
+      it('records events, and answers them newest first (events of one moment in the order recorded), at most the limit asked', async () => {
+        const user = await createUser();
+        const other = await createUser();
+        const sessionId = newId();
+        await store.accountEvents.recordAccountEvent(user.id, { kind: 'second_factor_enabled', sessionId, at: clock.now() });
+        await store.accountEvents.recordAccountEvent(user.id, { kind: 'second_factor_verified', sessionId, at: clock.now() });
+        clock.advanceBySeconds(5);
+        await store.accountEvents.recordAccountEvent(user.id, { kind: 'recovery_code_used', sessionId: null, at: clock.now() });
+        await store.accountEvents.recordAccountEvent(other.id, { kind: 'second_factor_failed', sessionId, at: clock.now() });
+
+        expect(await store.accountEvents.listAccountEvents(user.id, 10)).toEqual([
+          { kind: 'recovery_code_used', sessionId: null, at: clock.now() },
+          { kind: 'second_factor_verified', sessionId, at: secondsAfter(clock.now(), -5) },
+          { kind: 'second_factor_enabled', sessionId, at: secondsAfter(clock.now(), -5) },
+        ]);
+        expect((await store.accountEvents.listAccountEvents(user.id, 1)).map((event) => event.kind)).toEqual(['recovery_code_used']);
+        expect(await store.accountEvents.listAccountEvents(user.id, 0)).toEqual([]);
+        expect((await store.accountEvents.listAccountEvents(other.id, 10)).map((event) => event.kind)).toEqual(['second_factor_failed']);
+        expect(await store.accountEvents.listAccountEvents(newId(), 10)).toEqual([]);
+      });
+
+      it(`keeps the newest ${ACCOUNT_EVENT_RETENTION.maxEventsPerUser} events, none older than the retention, and every one of many recorded at once`, async () => {
+        const user = await createUser();
+        await Promise.all(
+          Array.from({ length: ACCOUNT_EVENT_RETENTION.maxEventsPerUser + 20 }, () =>
+            store.accountEvents.recordAccountEvent(user.id, { kind: 'second_factor_failed', sessionId: null, at: clock.now() }),
+          ),
+        );
+        expect(await store.accountEvents.listAccountEvents(user.id, 1000)).toHaveLength(ACCOUNT_EVENT_RETENTION.maxEventsPerUser);
+
+        clock.advanceBySeconds(ACCOUNT_EVENT_RETENTION.retentionSeconds + 1);
+        expect(await store.accountEvents.listAccountEvents(user.id, 1000)).toEqual([]);
+        await store.accountEvents.recordAccountEvent(user.id, { kind: 'second_factor_disabled', sessionId: null, at: clock.now() });
+        expect((await store.accountEvents.listAccountEvents(user.id, 1000)).map((event) => event.kind)).toEqual(['second_factor_disabled']);
       });
     });
 

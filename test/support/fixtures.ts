@@ -35,6 +35,8 @@ export function buildUserRecord(clock: Clock, overrides: Partial<UserRecord> = {
     roles: [Role.USER],
     passwordHash: TEST_PASSWORD_HASH,
     credentialVersion: 0,
+    secondFactor: null,
+    pendingTotp: null,
     createdAt: clock.now(),
     ...overrides,
   };
@@ -59,6 +61,7 @@ export function buildSessionRecord(clock: Clock, userId: string, overrides: Part
     userAgent: 'jest/30 (sessionql tests)',
     authenticatedAt: now,
     aal: 1,
+    secondFactorPending: false,
     ...overrides,
   };
 }

@@ -1,3 +1,4 @@
+import { ACCOUNT_EVENT_RETENTION, type AccountEvent } from '../../account/account-event.model';
 import type { EmailTokenKind, EmailTokenRecord } from '../../account/email-token.model';
 import type { KnownDeviceRecord } from '../../device/device.model';
 import type { SessionEnd } from '../../session/session-end-reason';
@@ -20,6 +21,8 @@ export class MemoryDatabase {
   readonly sessionsByUser = new Map<string, Map<string, SessionRecord>>();
   /** user id → the user's session events, oldest first. */
   readonly sessionEventsByUser = new Map<string, SessionEvent[]>();
+  /** user id → the user's account events, oldest first. */
+  readonly accountEventsByUser = new Map<string, AccountEvent[]>();
   /** user id → device id → known device. */
   readonly devicesByUser = new Map<string, Map<string, KnownDeviceRecord>>();
   /** user id → the user's mailed token of each kind. */
@@ -105,6 +108,10 @@ export class MemoryDatabase {
     for (const [userId, events] of this.sessionEventsByUser) {
       if (events.every((event) => event.at.getTime() < cutoff)) this.sessionEventsByUser.delete(userId);
     }
+    const accountEventCutoff = this.clock.now().getTime() - ACCOUNT_EVENT_RETENTION.retentionSeconds * 1000;
+    for (const [userId, events] of this.accountEventsByUser) {
+      if (events.every((event) => event.at.getTime() < accountEventCutoff)) this.accountEventsByUser.delete(userId);
+    }
   }
 
   close(): void {
@@ -147,5 +154,12 @@ export function copyDevice(device: KnownDeviceRecord): KnownDeviceRecord {
 }
 
 export function copyUser(user: UserRecord): UserRecord {
-  return { ...user, roles: [...user.roles], createdAt: new Date(user.createdAt.getTime()) };
+  const { secondFactor, pendingTotp } = user;
+  return {
+    ...user,
+    roles: [...user.roles],
+    secondFactor: secondFactor && { ...secondFactor, recoveryCodeHashes: [...secondFactor.recoveryCodeHashes], enabledAt: new Date(secondFactor.enabledAt.getTime()) },
+    pendingTotp: pendingTotp && { ...pendingTotp, expiresAt: new Date(pendingTotp.expiresAt.getTime()) },
+    createdAt: new Date(user.createdAt.getTime()),
+  };
 }

@@ -13,10 +13,12 @@ export class MemorySessionStore implements SessionStore {
     sessions.set(session.id, copySession(session));
     this.db.sessionsByUser.set(session.userId, sessions);
     const evicted: string[] = [];
-    const leastRecentlyUsedFirst = [...sessions.values()]
-      .filter((other) => other.id !== session.id)
-      .sort((a, b) => a.lastSeenAt.getTime() - b.lastSeenAt.getTime());
-    for (const victim of leastRecentlyUsedFirst) {
+    // Waiting for a second factor first, then the least recently used; a waiting session
+    // (whose owner may be someone with the password alone) never ends a signed-in one.
+    const victims = [...sessions.values()]
+      .filter((other) => other.id !== session.id && (other.secondFactorPending || !session.secondFactorPending))
+      .sort((a, b) => Number(b.secondFactorPending) - Number(a.secondFactorPending) || a.lastSeenAt.getTime() - b.lastSeenAt.getTime());
+    for (const victim of victims) {
       if (sessions.size <= options.maxSessionsPerUser) break;
       this.db.endSession(session.userId, victim.id, { reason: 'evicted_over_cap', actorId: null });
       evicted.push(victim.id);

@@ -1,5 +1,6 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Clock } from '../../shared/clock';
+import { MemoryAccountEventStore } from './memory-account-event-store';
 import { rateLimiterAttemptLimiter } from '../rate-limiter-attempt-limiter';
 import type { Store } from '../store';
 import { MemoryDatabase } from './memory-database';
@@ -17,6 +18,7 @@ export function createMemoryStore(options: { clock: Clock }): Store & { close():
     sessions: new MemorySessionStore(db),
     devices: new MemoryDeviceStore(db),
     tokens: new MemoryEmailTokenStore(db),
+    accountEvents: new MemoryAccountEventStore(db),
     createAttemptLimiter: (limiter) =>
       rateLimiterAttemptLimiter(
         new RateLimiterMemory({ keyPrefix: limiter.name, points: limiter.points, duration: limiter.windowSeconds }),

@@ -26,11 +26,11 @@ export class MemoryUserStore implements UserStore {
     return userId ? this.findUserById(userId) : null;
   }
 
-  async updateUser(userId: string, change: (user: UserRecord) => UserRecord): Promise<UserRecord | null> {
+  async updateUser(userId: string, change: (user: UserRecord) => UserRecord | null): Promise<UserRecord | null> {
     const user = this.db.users.get(userId);
     if (!user) return null;
     const next = change(copyUser(user));
-    this.db.users.set(userId, copyUser(next));
+    if (next) this.db.users.set(userId, copyUser(next));
     return next;
   }
 

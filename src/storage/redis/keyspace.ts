@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Every key of one user (record, session index, sessions, session events, devices, mailed tokens) carries the hash tag
+ * Every key of one user (record, session index, sessions, session events, account events, devices, mailed tokens) carries the hash tag
  * `{u:<userId>}`, so Redis Cluster puts them in one slot and a Lua script or MULTI can
  * change them together. Only the email lookup key lives elsewhere: it is read before the
  * user id is known.
@@ -31,6 +31,11 @@ export class RedisKeyspace {
   /** The user's audit trail of ended sessions: a sorted set scored by the time each ended. */
   sessionEvents(userId: string): string {
     return `${this.prefix}{u:${userId}}:events`;
+  }
+
+  /** The user's account audit trail (second-factor events): a sorted set scored by time. */
+  accountEvents(userId: string): string {
+    return `${this.prefix}{u:${userId}}:account-events`;
   }
 
   /** The user's known devices: a hash of device id → record. */

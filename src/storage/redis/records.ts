@@ -1,7 +1,10 @@
 import { SESSION_END_REASON_NAMES, SESSION_END_REASONS } from '../../session/session-end-reason';
 import { SessionTransport, type AssuranceLevel, type SessionEvent, type SessionRecord } from '../../session/session.model';
+import { ACCOUNT_EVENT_KIND_NAMES, ACCOUNT_EVENT_KINDS, type AccountEvent, type AccountEventKind } from '../../account/account-event.model';
 import type { EmailTokenKind, EmailTokenRecord } from '../../account/email-token.model';
+import { randomBytes } from 'node:crypto';
 import type { KnownDeviceRecord } from '../../device/device.model';
+import type { SecondFactorRecord } from '../../two-factor/two-factor.model';
 import type { Role, UserRecord } from '../../user/user.model';
 
 /*
@@ -26,8 +29,11 @@ type EncodedSession = [
   /** Absent from records written before step-up existed: createdAt, aal 1. */
   authenticatedAtMillis?: number,
   aal?: AssuranceLevel,
+  /** 1 while the session waits for its second factor; absent or 0 otherwise. */
+  secondFactorPending?: 0 | 1,
 ];
 export const LAST_SEEN_LUA_POSITION = 4;
+export const SECOND_FACTOR_PENDING_LUA_POSITION = 11;
 
 export function encodeSessionRecord(session: SessionRecord): string {
   const encoded: EncodedSession = [
@@ -41,12 +47,13 @@ export function encodeSessionRecord(session: SessionRecord): string {
     session.userAgent,
     session.authenticatedAt.getTime(),
     session.aal,
+    session.secondFactorPending ? 1 : 0,
   ];
   return JSON.stringify(encoded);
 }
 
 export function decodeSessionRecord(userId: string, sessionId: string, raw: string): SessionRecord {
-  const [secretHash, transport, createdAt, lastSeenAt, expiresAt, absoluteExpiresAt, ipAddress, userAgent, authenticatedAt, aal] =
+  const [secretHash, transport, createdAt, lastSeenAt, expiresAt, absoluteExpiresAt, ipAddress, userAgent, authenticatedAt, aal, secondFactorPending] =
     JSON.parse(raw) as EncodedSession;
   return {
     id: sessionId,
@@ -61,6 +68,7 @@ export function decodeSessionRecord(userId: string, sessionId: string, raw: stri
     userAgent,
     authenticatedAt: new Date(authenticatedAt ?? createdAt),
     aal: aal ?? 1,
+    secondFactorPending: secondFactorPending === 1,
   };
 }
 
@@ -74,20 +82,32 @@ interface EncodedUser {
   passwordHash: string;
   /** Absent from records written before it existed: 0. Read by the session-creation script. */
   credentialVersion?: number;
+  /** Absent: none. */
+  secondFactor?: (Omit<SecondFactorRecord, 'enabledAt'> & { enabledAt: number }) | null;
+  pendingTotp?: { totpSecretCiphertext: string; expiresAt: number } | null;
   createdAt: number;
 }
 
 export function encodeUserRecord(user: UserRecord): string {
-  const encoded: EncodedUser = { ...user, createdAt: user.createdAt.getTime() };
+  const { secondFactor, pendingTotp } = user;
+  const encoded: EncodedUser = {
+    ...user,
+    secondFactor: secondFactor && { ...secondFactor, enabledAt: secondFactor.enabledAt.getTime() },
+    pendingTotp: pendingTotp && { ...pendingTotp, expiresAt: pendingTotp.expiresAt.getTime() },
+    createdAt: user.createdAt.getTime(),
+  };
   return JSON.stringify(encoded);
 }
 
 export function decodeUserRecord(raw: string): UserRecord {
   const encoded = JSON.parse(raw) as EncodedUser;
+  const { secondFactor, pendingTotp } = encoded;
   return {
     ...encoded,
     emailVerified: encoded.emailVerified ?? false,
     credentialVersion: encoded.credentialVersion ?? 0,
+    secondFactor: secondFactor ? { ...secondFactor, enabledAt: new Date(secondFactor.enabledAt) } : null,
+    pendingTotp: pendingTotp ? { ...pendingTotp, expiresAt: new Date(pendingTotp.expiresAt) } : null,
     createdAt: new Date(encoded.createdAt),
   };
 }
@@ -151,4 +171,23 @@ export function encodeEmailTokenRecord(token: EmailTokenRecord): string {
 export function decodeEmailTokenRecord(kind: EmailTokenKind, userId: string, raw: string): EmailTokenRecord {
   const [id, secretHash, expiresAt, email] = JSON.parse(raw) as EncodedEmailToken;
   return { kind, userId, id, secretHash, expiresAt: new Date(expiresAt), email };
+}
+
+const ACCOUNT_EVENT_KINDS_BY_STORE_CODE = new Map<string, AccountEventKind>(ACCOUNT_EVENT_KIND_NAMES.map((kind) => [ACCOUNT_EVENT_KINDS[kind].storeCode, kind]));
+
+/**
+ * An account event is a member of its user's sorted set, scored by its time:
+ * `<nonce>|<kind code>|<session id>`. The nonce keeps two events of one kind in the same
+ * millisecond apart (a sorted set holds each member once), and orders the events of one
+ * millisecond (members of one score sort by their bytes) as this process recorded them.
+ */
+export function encodeAccountEventMember(event: AccountEvent): string {
+  const sequence = process.hrtime.bigint().toString().padStart(20, '0');
+  return `${sequence}${randomBytes(3).toString('hex')}|${ACCOUNT_EVENT_KINDS[event.kind].storeCode}|${event.sessionId ?? ''}`;
+}
+
+export function decodeAccountEvent(member: string, score: string): AccountEvent | null {
+  const [, code, sessionId] = member.split('|');
+  const kind = ACCOUNT_EVENT_KINDS_BY_STORE_CODE.get(code ?? '');
+  return kind ? { kind, sessionId: sessionId || null, at: new Date(Number(score)) } : null;
 }

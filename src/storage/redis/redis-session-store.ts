@@ -4,7 +4,7 @@ import type { Clock } from '../../shared/clock';
 import type { CreateSessionOptions, CreateSessionResult, RevokeSessionOptions, SessionStore, SessionUpdateResult, SessionWithUser } from '../session-store';
 import { callStore } from './errors';
 import type { RedisKeyspace } from './keyspace';
-import { decodeSessionEvent, decodeSessionRecord, decodeUserRecord, encodeSessionRecord, LAST_SEEN_LUA_POSITION } from './records';
+import { decodeSessionEvent, decodeSessionRecord, decodeUserRecord, encodeSessionRecord, LAST_SEEN_LUA_POSITION, SECOND_FACTOR_PENDING_LUA_POSITION } from './records';
 import type { RedisClient } from './redis-client';
 import { scriptRunner, type ScriptRunner } from './script-runner';
 import {
@@ -48,6 +48,8 @@ export class RedisSessionStore implements SessionStore {
           LAST_SEEN_LUA_POSITION,
           ...sessionEventArguments(now),
           options.credentialVersion,
+          SECOND_FACTOR_PENDING_LUA_POSITION,
+          session.secondFactorPending ? 1 : 0,
         ],
       ),
     );

@@ -2,6 +2,7 @@ import { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Clock } from '../../shared/clock';
 import { rateLimiterAttemptLimiter } from '../rate-limiter-attempt-limiter';
 import type { Store } from '../store';
+import { RedisAccountEventStore } from './redis-account-event-store';
 import { callStore, toStoreError } from './errors';
 import { RedisKeyspace } from './keyspace';
 import type { RedisClient } from './redis-client';
@@ -19,6 +20,7 @@ export function createRedisStore(options: { redis: RedisClient; clock: Clock; ke
     sessions: new RedisSessionStore(options.redis, keys, options.clock),
     devices: new RedisDeviceStore(options.redis, keys, options.clock),
     tokens: new RedisEmailTokenStore(options.redis, keys, options.clock),
+    accountEvents: new RedisAccountEventStore(options.redis, keys, options.clock),
     createAttemptLimiter: (limiter) =>
       rateLimiterAttemptLimiter(
         new RateLimiterRedis({

@@ -120,7 +120,7 @@ export class RedisUserStore implements UserStore {
     return userId ? this.findUserById(userId) : null;
   }
 
-  async updateUser(userId: string, change: (user: UserRecord) => UserRecord): Promise<UserRecord | null> {
+  async updateUser(userId: string, change: (user: UserRecord) => UserRecord | null): Promise<UserRecord | null> {
     return this.compareAndSet(userId, change, async (expected, next) => {
       const result = await callStore(() => this.runScript(UPDATE_USER, [this.keys.user(userId)], [expected, next]));
       return result === 1 ? 'stored' : result === -1 ? 'missing' : 'conflict';

@@ -126,9 +126,12 @@ end
 /**
  * KEYS: index, session, events, user. ARGV: session id, record, expires-at ms, now ms, max
  * sessions, session key prefix, position of lastSeenAt in the record, then the session
- * event arguments, then the credentialVersion the login verified. Returns the ids of
- * sessions evicted because the user went over the cap, or false (nil) when the user's
- * credentialVersion is not that one any more (or the user is gone): nothing is stored.
+ * event arguments, then the credentialVersion the login verified, the position of the
+ * second-factor-pending flag in the record, and 1 when the new session waits for a second
+ * factor (0 otherwise). Returns the ids of sessions evicted because the user went over the
+ * cap (those waiting for a second factor first, then the least recently used; a waiting
+ * session ends only other waiting ones), or false (nil) when the user's credentialVersion
+ * is not that one any more (or the user is gone): nothing is stored.
  */
 export const CREATE_SESSION: LuaScript = {
   name: 'sessionqlCreateSession',
@@ -137,6 +140,7 @@ export const CREATE_SESSION: LuaScript = {
 local index, key, events, user_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, record, expires_at, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local max_sessions, prefix, last_seen_position = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
+local pending_position, new_is_pending = tonumber(ARGV[12]), ARGV[13] == '1'
 
 if credential_version(user_key) ~= tonumber(ARGV[11]) then return false end
 prune_expired(index, prefix, now, events)
@@ -146,7 +150,8 @@ redis.call('ZADD', index, expires_at, id)
 local evicted = {}
 local count = redis.call('ZCARD', index)
 if count > max_sessions then
-  -- Least recently used first: sort the others by their lastSeenAt.
+  -- Sessions waiting for a second factor first, then the least recently used; a waiting
+  -- session (whose owner may be someone with the password alone) never ends a signed-in one.
   local others = {}
   local entries = redis.call('ZRANGE', index, 0, -1, 'WITHSCORES')
   for i = 1, #entries, 2 do
@@ -154,7 +159,11 @@ if count > max_sessions then
     if other ~= id then
       local raw = redis.call('GET', prefix .. other)
       if raw then
-        table.insert(others, { id = other, last_seen = cjson.decode(raw)[last_seen_position] })
+        local decoded = cjson.decode(raw)
+        local pending = decoded[pending_position] == 1
+        if pending or not new_is_pending then
+          table.insert(others, { id = other, last_seen = decoded[last_seen_position], pending = pending })
+        end
       else
         -- Gone before its index entry said (expired by Redis' own clock).
         redis.call('ZREM', index, other)
@@ -163,7 +172,10 @@ if count > max_sessions then
       end
     end
   end
-  table.sort(others, function(a, b) return a.last_seen < b.last_seen end)
+  table.sort(others, function(a, b)
+    if a.pending ~= b.pending then return a.pending end
+    return a.last_seen < b.last_seen
+  end)
   local next_victim = 1
   while count > max_sessions and others[next_victim] do
     local victim = others[next_victim].id
