@@ -33,6 +33,9 @@ import { DEVICE_TOKEN_HEADER, deviceCookieName, sessionCookieName } from './sess
 import { SessionService } from './session/session.service';
 import { systemClock, type Clock } from './shared/clock';
 import type { Store } from './storage/store';
+import { SecondFactorThrottle } from './two-factor/second-factor-throttle';
+import { SecretBox } from './two-factor/secret-box';
+import { TwoFactorService } from './two-factor/two-factor.service';
 import { UserService } from './user/user.service';
 import { createMailer, createMailTemplates, type Mailer } from './mail';
 
@@ -89,12 +92,25 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     logger,
     metrics,
   });
-  const users = new UserService(store.users, logger);
+  const users = new UserService(store.users, logger, store.accountEvents, clock);
   const devices = new DeviceService({ store: store.devices, secrets: config.session.secrets, clock, logger });
   const mailer = dependencies.mailer ?? createMailer(config, logger, metrics);
   const templates = createMailTemplates({ appOrigin: config.mail.appOrigin });
   const notices = new AccountNotices({ mailer, templates, clock });
   const emailTokens = new EmailTokens({ store: store.tokens, secrets: config.session.secrets, mailer, templates, clock, logger });
+  const twoFactor = new TwoFactorService({
+    users: store.users,
+    sessions,
+    events: store.accountEvents,
+    notices,
+    throttle: new SecondFactorThrottle(store),
+    secretBox: config.twoFactor.encryptionKey === null ? null : new SecretBox(config.twoFactor.encryptionKey),
+    // What authenticator apps show the codes under: the site, as the mails name it.
+    issuer: new URL(config.mail.appOrigin).host,
+    clock,
+    logger,
+    metrics,
+  });
   const auth = new AuthService({
     users: store.users,
     sessions,
@@ -104,13 +120,14 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     admission: new PasswordCheckAdmission(config.passwords.queue),
     notices,
     emailTokens,
+    twoFactor,
     adminEmails: config.adminEmails,
     clock,
     logger,
     metrics,
   });
   const account = new AccountService({ users: store.users, sessions, auth, tokens: emailTokens, notices, store, logger });
-  const schema = await buildAppSchema({ auth, sessions, users, devices, account }, { stepUpMaxAgeSeconds: config.session.stepUpMaxAgeSeconds, clock });
+  const schema = await buildAppSchema({ auth, sessions, users, devices, account, twoFactor }, { stepUpMaxAgeSeconds: config.session.stepUpMaxAgeSeconds, clock });
 
   const app = express();
   const httpServer = createServer(app);

@@ -10,6 +10,8 @@ export const CLI_USAGE = `usage: npm run cli -- <command> <arguments>
 commands:
   grant-role <email> <ROLE>    gives the user with this email a role (${ROLES})
   revoke-role <email> <ROLE>   takes it back (every user keeps USER)
+  disable-two-factor <email>   turns the user's two-factor off (they lost their authenticator
+                               and their recovery codes): check who is asking first
 
 options:
   -h, --help                   prints this help
@@ -18,11 +20,7 @@ Commands run against the store the environment names (REDIS_URL, REDIS_CLUSTER_N
 REDIS_SENTINELS; .env is read as by npm start). The in-process store lives in the server's
 own memory, out of this process's reach: there, ADMIN_EMAILS makes the first admin.`;
 
-export interface CliCommand {
-  name: 'grant-role' | 'revoke-role';
-  email: string;
-  role: Role;
-}
+export type CliCommand = { name: 'grant-role' | 'revoke-role'; email: string; role: Role } | { name: 'disable-two-factor'; email: string };
 
 /** What the arguments ask for: the help, a command, or nothing that makes sense (and why). */
 export type CliInvocation = { kind: 'help' } | { kind: 'command'; command: CliCommand } | { kind: 'invalid'; problem: string };
@@ -37,6 +35,10 @@ export function parseCliArguments(args: readonly string[]): CliInvocation {
   if (parsed.values.help) return { kind: 'help' };
   const [name, email, roleName, ...extra] = parsed.positionals;
   if (name === undefined) return { kind: 'invalid', problem: 'no command given' };
+  if (name === 'disable-two-factor') {
+    if (email === undefined || roleName !== undefined) return { kind: 'invalid', problem: `${name} takes an email` };
+    return { kind: 'command', command: { name, email } };
+  }
   if (name !== 'grant-role' && name !== 'revoke-role') return { kind: 'invalid', problem: `unknown command ${JSON.stringify(name)}` };
   if (email === undefined || roleName === undefined || extra.length > 0) return { kind: 'invalid', problem: `${name} takes an email and a role` };
   const role = parseRole(roleName.toUpperCase());
@@ -90,18 +92,29 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
     return failed(error);
   }
   try {
-    const { name, email, role } = invocation.command;
-    const user = name === 'grant-role' ? await store.users.grantRole(email, role) : await store.users.revokeRole(email, role);
-    if (!user) {
-      stderr(`sessionql: no user with email ${email}\n`);
+    const { command } = invocation;
+    const answer = await runCommand(command, store.users);
+    if (!answer) {
+      stderr(`sessionql: no user with email ${command.email}\n`);
       return 1;
     }
-    store.logger.debug({ userId: user.id }, 'cli command done');
-    stdout(`${user.email}: roles ${user.roles.join(', ')}\n`);
+    store.logger.debug({ command: command.name }, 'cli command done');
+    stdout(`${answer}\n`);
     return 0;
   } catch (error) {
     return failed(error);
   } finally {
     await store.close();
   }
+}
+
+/** Runs one command; the line to answer, or null when no user has the email. */
+async function runCommand(command: CliCommand, users: UserService): Promise<string | null> {
+  if (command.name === 'disable-two-factor') {
+    const outcome = await users.disableSecondFactor(command.email);
+    if (outcome === 'no_user') return null;
+    return `${command.email}: two-factor ${outcome === 'disabled' ? 'turned off' : 'was not on'}`;
+  }
+  const user = command.name === 'grant-role' ? await users.grantRole(command.email, command.role) : await users.revokeRole(command.email, command.role);
+  return user && `${user.email}: roles ${user.roles.join(', ')}`;
 }

@@ -48,6 +48,14 @@ export interface Config {
     /** STEP_UP_MAX_AGE: how recent authenticatedAt must be for the operations that need a fresh authentication. */
     stepUpMaxAgeSeconds: number;
   };
+  twoFactor: {
+    /**
+     * TOTP_ENCRYPTION_KEY: TOTP secrets are stored encrypted with a key derived from it. With
+     * the in-process store and none given, a random one (the secrets die with the store
+     * anyway); null with a Redis store and none given: nobody can turn two-factor on.
+     */
+    encryptionKey: string | null;
+  };
   passwords: {
     bcryptCost: number;
     /** The bounded line of password checks in each process (auth/password-check-admission.ts). */
@@ -290,6 +298,11 @@ const environmentSchema = z.object({
   SESSION_IDLE_TTL: duration,
   SESSION_ABSOLUTE_TTL: duration,
   STEP_UP_MAX_AGE: duration,
+  TOTP_ENCRYPTION_KEY: variable((value, ctx) => {
+    // Never echo the key itself.
+    if (value.length >= MIN_SECRET_LENGTH) return value;
+    return fail(ctx, undefined, `must be at least ${MIN_SECRET_LENGTH} characters (TOTP secrets are encrypted with it)`);
+  }),
   BCRYPT_COST: integerIn(4, 31),
   PASSWORD_QUEUE_MAX: integerIn(1, 100_000),
   PASSWORD_QUEUE_MAX_PER_IP: integerIn(1, 10_000),
@@ -329,7 +342,7 @@ type ParsedEnvironment = z.output<typeof environmentSchema>;
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
 
 /** The variables that carry a secret: each may instead name a file holding it, as `X_FILE`. */
-export const SECRET_VARIABLES = ['SESSION_SECRETS', 'METRICS_TOKEN', 'SMTP_URL', 'REDIS_URL'] as const satisfies ReadonlyArray<keyof ParsedEnvironment>;
+export const SECRET_VARIABLES = ['SESSION_SECRETS', 'METRICS_TOKEN', 'SMTP_URL', 'REDIS_URL', 'TOTP_ENCRYPTION_KEY'] as const satisfies ReadonlyArray<keyof ParsedEnvironment>;
 
 /**
  * Reads the contract's environment variables into a frozen Config. Every bad variable is
@@ -403,6 +416,11 @@ export function configurationWarnings(config: Config): string[] {
       'TRUST_PROXY=true trusts every hop: any client can choose the address that is recorded and throttled by sending X-Forwarded-For; name the proxies instead (a hop count, or their addresses)',
     );
   }
+  if (config.twoFactor.encryptionKey === null) {
+    warnings.push(
+      `TOTP_ENCRYPTION_KEY is not set: nobody can turn on two-factor authentication (beginTotpEnrollment is refused); set it (at least ${MIN_SECRET_LENGTH} characters) to allow it`,
+    );
+  }
   if (config.mail.smtpUrl === null) {
     warnings.push('SMTP_URL is not set: mails (password reset, email verification) are written to the log, links included, instead of sent');
   }
@@ -429,6 +447,7 @@ function buildConfig(parsed: ParsedEnvironment): Config {
   const environment = parsed.NODE_ENV ?? 'development';
   const production = environment === 'production';
   const secrets = parsed.SESSION_SECRETS ?? [randomBytes(32).toString('base64url')];
+  const store = storeConfig(parsed);
   return {
     environment,
     http: {
@@ -438,7 +457,7 @@ function buildConfig(parsed: ParsedEnvironment): Config {
       corsOrigins: parsed.CORS_ORIGINS ?? [],
       graphiqlEnabled: parsed.GRAPHIQL ?? !production,
     },
-    store: storeConfig(parsed),
+    store,
     redisKeyPrefix: parsed.REDIS_KEY_PREFIX ?? 'sq:',
     session: {
       secrets,
@@ -448,6 +467,9 @@ function buildConfig(parsed: ParsedEnvironment): Config {
       maxSessionsPerUser: parsed.SESSION_MAX_PER_USER ?? 50,
       cookieSecure: parsed.COOKIE_SECURE ?? production,
       stepUpMaxAgeSeconds: parsed.STEP_UP_MAX_AGE ?? 600,
+    },
+    twoFactor: {
+      encryptionKey: parsed.TOTP_ENCRYPTION_KEY ?? (store.kind === 'memory' ? randomBytes(32).toString('base64url') : null),
     },
     passwords: {
       bcryptCost: parsed.BCRYPT_COST ?? 12,

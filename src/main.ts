@@ -103,7 +103,7 @@ async function openStoreForCli(): Promise<CliStore> {
   // On stderr: stdout carries the command's answer alone.
   const logger = createLogger(config.logLevel, logFormatFor(config.environment, process.stderr.isTTY === true), 2);
   const { store, close } = await openStore(config, systemClock, logger);
-  return { users: new UserService(store.users, logger), logger, close };
+  return { users: new UserService(store.users, logger, store.accountEvents, systemClock), logger, close };
 }
 
 main().catch((error: unknown) => {

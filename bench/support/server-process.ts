@@ -54,6 +54,7 @@ export async function startServerProcess(options: ServerOptions): Promise<Server
       APP_ORIGIN: 'http://127.0.0.1:5173',
       REDIS_URL: options.redisUrl,
       SESSION_SECRETS: randomBytes(32).toString('base64url'),
+      TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       BCRYPT_COST: String(options.bcryptCost),
       LOG_LEVEL: 'info',
       ...(options.workers === undefined ? {} : { WEB_CONCURRENCY: String(options.workers) }),

@@ -1,5 +1,8 @@
-import { Arg, Ctx, Directive, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Directive, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context';
+import { badUserInput } from '../shared/app-error';
+import { ACCOUNT_EVENT_RETENTION } from './account-event.model';
+import { AccountEvent } from './account-event.type';
 import { User } from '../user/user.type';
 import { RequestEmailChangeInput, ResetPasswordInput, UpdateProfileInput } from './account.inputs';
 import type { AccountService } from './account.service';
@@ -7,6 +10,21 @@ import type { AccountService } from './account.service';
 @Resolver()
 export class AccountResolver {
   constructor(private readonly account: AccountService) {}
+
+  @Query(() => [AccountEvent], {
+    description: `A user's account audit trail (second-factor events), newest first: at most \`limit\` (1 to ${ACCOUNT_EVENT_RETENTION.maxEventsPerUser}), kept for ${ACCOUNT_EVENT_RETENTION.retentionSeconds / 86_400} days. Empty for unknown ids.`,
+  })
+  @Directive('@auth(requires: ADMIN)')
+  async userAccountEvents(
+    @Arg('userId', () => ID, { description: 'The user whose trail to read.' }) userId: string,
+    @Arg('limit', () => Int, { defaultValue: 50, description: 'How many of the newest events.' }) limit: number,
+  ): Promise<AccountEvent[]> {
+    if (limit < 1 || limit > ACCOUNT_EVENT_RETENTION.maxEventsPerUser) {
+      throw badUserInput(`limit must be from 1 to ${ACCOUNT_EVENT_RETENTION.maxEventsPerUser}.`, 'limit');
+    }
+    const events = await this.account.listAccountEvents(userId, limit);
+    return events.map((event) => AccountEvent.from(event));
+  }
 
   @Mutation(() => Boolean, { description: 'Mails a password-reset link if an account has this address. Always true, in about the same time either way.' })
   @Directive('@public')

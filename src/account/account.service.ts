@@ -5,10 +5,12 @@ import { throttledAddress } from '../auth/login-throttle';
 import type { Caller } from '../session/caller';
 import type { SessionService } from '../session/session.service';
 import { badUserInput, rateLimited, unauthenticated } from '../shared/app-error';
+import { ID_PATTERN } from '../shared/ids';
 import type { AttemptLimiter } from '../storage/attempt-limiter';
 import type { Store } from '../storage/store';
 import type { UserStore } from '../storage/user-store';
 import { normalizeEmail, type UserRecord } from '../user/user.model';
+import type { AccountEvent } from './account-event.model';
 import type { AccountNotices } from './account-notices';
 import type { EmailTokens } from './email-tokens';
 
@@ -25,8 +27,8 @@ export interface AccountServiceDependencies {
   auth: AuthService;
   tokens: EmailTokens;
   notices: AccountNotices;
-  /** Where the mail-request throttles live. */
-  store: Pick<Store, 'createAttemptLimiter'>;
+  /** Where the mail-request throttles and the account audit trails live. */
+  store: Pick<Store, 'createAttemptLimiter' | 'accountEvents'>;
   logger: Logger;
 }
 
@@ -44,6 +46,12 @@ export class AccountService {
   constructor(private readonly deps: AccountServiceDependencies) {
     this.mailsPerEmail = deps.store.createAttemptLimiter({ name: 'mail-email', points: MAIL_REQUEST_LIMITS.perEmailHour, windowSeconds: 3600 });
     this.mailsPerClient = deps.store.createAttemptLimiter({ name: 'mail-client', points: MAIL_REQUEST_LIMITS.perClientHour, windowSeconds: 3600 });
+  }
+
+  /** The user's account audit trail (second-factor events), newest first; none for ids that cannot exist. */
+  async listAccountEvents(userId: string, limit: number): Promise<AccountEvent[]> {
+    if (!ID_PATTERN.test(userId)) return [];
+    return this.deps.store.accountEvents.listAccountEvents(userId, limit);
   }
 
   /**

@@ -34,7 +34,8 @@ export class AuthResolver {
   }
 
   @Mutation(() => Session, {
-    description: 'Presents credentials again on this session: authenticatedAt moves to now (and the session reaches aal 2 with a code); a cookie session gets a new token.',
+    description:
+      'Presents credentials again on this session (the password, a second-factor code, or both): authenticatedAt moves to now, a code raises the session to aal 2, and a cookie session gets a new token. Answers STEP_UP_REQUIRED errors.',
   })
   @Directive('@auth')
   async stepUp(@Arg('input') input: StepUpInput, @Ctx() { caller }: GraphQLContext): Promise<Session> {
@@ -50,8 +51,6 @@ export class AuthResolver {
   }
 }
 
-/** The tokens reach the body only for HEADER sessions; a COOKIE session's went into cookies. */
 function payload({ user, session, token, device }: SignedIn): AuthPayload {
-  const inBody = session.transport === SessionTransport.HEADER;
-  return { user, session: Session.from(session, session.id), token: inBody ? token : null, deviceToken: inBody ? (device?.token ?? null) : null };
+  return AuthPayload.from({ user, session, token, deviceToken: device?.token ?? null });
 }

@@ -11,6 +11,7 @@ import { AppError, badUserInput, ErrorCode, INVALID_CREDENTIALS_MESSAGE, unauthe
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import type { UserStore } from '../storage/user-store';
+import type { TwoFactorService } from '../two-factor/two-factor.service';
 import { normalizeEmail, rolesForNewUser, type UserRecord } from '../user/user.model';
 import { cleanDisplayName, parseEmail, PASSWORD_MAX_BYTES, passwordEncodingProblem, passwordProblem } from './credentials-policy';
 import { throttledAddress, type LoginThrottle } from './login-throttle';
@@ -44,6 +45,7 @@ export interface AuthServiceDependencies {
   admission: PasswordCheckAdmission;
   notices: AccountNotices;
   emailTokens: EmailTokens;
+  twoFactor: TwoFactorService;
   clock: Clock;
   logger: Logger;
   metrics?: AuthMetrics;
@@ -83,6 +85,8 @@ export class AuthService {
       roles: rolesForNewUser(email, this.deps.adminEmails ?? []),
       passwordHash: await this.hashPassword(caller, email, request.password),
       credentialVersion: 0,
+      secondFactor: null,
+      pendingTotp: null,
       createdAt: this.deps.clock.now(),
     };
     if ((await this.deps.users.createUser(user)) === 'email_taken') {
@@ -160,14 +164,20 @@ export class AuthService {
   }
 
   /**
-   * Presents credentials again on the caller's own session: authenticatedAt moves to now (for
-   * the operations that need a fresh authentication), and a COOKIE session gets a new token.
+   * Presents credentials again on the caller's own session: the password, a second-factor
+   * code, or both. authenticatedAt moves to now (for the operations that need a fresh
+   * authentication), a code raises the session to aal 2, and a COOKIE session gets a new
+   * token.
    */
   async stepUp(request: { password?: string | null; code?: string | null }, caller: Caller): Promise<SessionRecord> {
-    if (request.code != null) throw badUserInput('This account has no second factor to step up with.', 'code');
-    if (request.password == null) throw badUserInput('Give your password (or a second-factor code).', 'password');
-    const { session } = await this.verifyCurrentPassword(caller, request.password, 'password');
-    const renewed = await this.deps.sessions.renewAuthentication(caller, { aal: 1, rotateToken: session.transport === SessionTransport.COOKIE });
+    const { password, code } = request;
+    if (password == null && code == null) throw badUserInput('Give your password, a second-factor code, or both.', 'password');
+    const { session } = password == null ? await caller.signedInViewer() : await this.verifyCurrentPassword(caller, password, 'password');
+    if (code != null) await this.deps.twoFactor.presentCode(caller, code);
+    const renewed = await this.deps.sessions.renewAuthentication(caller, {
+      aal: code == null ? 1 : 2,
+      rotateToken: session.transport === SessionTransport.COOKIE,
+    });
     return renewed.session;
   }
 
@@ -214,7 +224,13 @@ export class AuthService {
   ): Promise<SignedIn> {
     const { caller } = options;
     if (caller.presented) await this.deps.sessions.endPresentedSession(caller.presented.token, 'replaced_by_login');
-    const started = await this.deps.sessions.startSession(user.id, { transport: options.transport, client: caller.client, credentialVersion: user.credentialVersion });
+    // With a second factor, the password alone opens a session that can only complete it.
+    const started = await this.deps.sessions.startSession(user.id, {
+      transport: options.transport,
+      client: caller.client,
+      credentialVersion: user.credentialVersion,
+      secondFactorPending: user.secondFactor !== null,
+    });
     if (!started) throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
     const { device, token: deviceToken } = await this.deps.devices.signedIn(user.id, { recognised: options.knownDevice, client: caller.client });
     const signedIn: SignedIn = {

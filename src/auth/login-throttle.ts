@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { rateLimited } from '../shared/app-error';
 import type { AttemptLimiter } from '../storage/attempt-limiter';
+import { reserveAll, settle } from './attempt-reservations';
 import type { Store } from '../storage/store';
 import { normalizeEmail } from '../user/user.model';
 
@@ -116,36 +116,4 @@ export function throttledAddress(ipAddress: string | null): string {
   const tailGroups = tail === '' ? [] : tail.split(':');
   const groups = ipAddress.includes('::') ? [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups] : headGroups;
   return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
-}
-
-/**
- * Reserves an attempt on each limiter. When any refuses, the reservations taken from the
- * others are given back (a refused attempt costs nothing more) and RATE_LIMITED says when
- * the longest wait ends: at most an entry's cap (the consecutive-failure limiter's is its
- * block, since a window full of attempts still in flight frees up long before it ends). A
- * store failure propagates as StoreUnavailableError, never "not limited".
- */
-async function reserveAll(entries: Array<[limiter: AttemptLimiter, key: string, maxRetryMillis?: number]>): Promise<void> {
-  const results = await Promise.allSettled(entries.map(([limiter, key]) => limiter.consume(key)));
-  const failure = results.find((result) => result.status === 'rejected');
-  const refusals = results.flatMap((result, index) =>
-    result.status === 'fulfilled' && !result.value.allowed ? [Math.min(result.value.retryAfterMillis, entries[index]![2] ?? Number.POSITIVE_INFINITY)] : [],
-  );
-  if (!failure && refusals.length === 0) return;
-  await settle(
-    entries
-      .filter((_, index) => {
-        const result = results[index]!;
-        return result.status === 'fulfilled' && result.value.allowed;
-      })
-      .map(([limiter, key]) => limiter.refund(key)),
-  );
-  if (failure) throw (failure as PromiseRejectedResult).reason;
-  throw rateLimited(Math.max(...refusals) / 1000);
-}
-
-async function settle(operations: Array<Promise<unknown>>): Promise<void> {
-  const results = await Promise.allSettled(operations);
-  const failure = results.find((result) => result.status === 'rejected');
-  if (failure) throw (failure as PromiseRejectedResult).reason;
 }

@@ -25,6 +25,7 @@ interface AuthArguments {
   aal: number;
   maxAge?: string;
   fresh: boolean;
+  beforeSecondFactor: boolean;
 }
 
 /** What a field needs, checked in this order (the first unmet need answers). */
@@ -35,6 +36,8 @@ interface AuthRule {
   aal: number;
   /** How recent authenticatedAt must be; null: any age. */
   maxAgeSeconds: number | null;
+  /** Open to a session that still waits for its second factor. */
+  beforeSecondFactor: boolean;
 }
 
 export interface AuthPolicy {
@@ -96,11 +99,21 @@ function ruleFrom(written: AuthArguments, policy: AuthPolicy, where: string): Au
     if (seconds === null) throw new Error(`${where}: @auth(maxAge: "${written.maxAge}") is not a duration like 90s, 15m, 12h or 7d`);
     maxAgeSeconds = Math.min(seconds, maxAgeSeconds ?? seconds);
   }
-  return { requires: written.requires, self: written.self, verified: written.verified, aal: written.aal, maxAgeSeconds };
+  return {
+    requires: written.requires,
+    self: written.self,
+    verified: written.verified,
+    aal: written.aal,
+    maxAgeSeconds,
+    beforeSecondFactor: written.beforeSecondFactor,
+  };
 }
 
 function enforce(rule: AuthRule, parent: unknown, viewer: Viewer | null, clock: Clock): void {
   if (!viewer) throw unauthenticated();
+  if (viewer.session.secondFactorPending && !rule.beforeSecondFactor) {
+    throw new AppError(ErrorCode.SECOND_FACTOR_REQUIRED, 'Complete the sign-in first: verifySecondFactor with a code from your authenticator app or a recovery code.');
+  }
   if (!viewer.user.roles.includes(rule.requires) && !(rule.self && isRecordOf(parent, viewer.user.id))) throw forbidden();
   if (rule.verified && !viewer.user.emailVerified) throw forbidden('Verify your email address first.');
   if (viewer.session.aal < rule.aal) {
@@ -125,7 +138,7 @@ function authDirective(roleType: GraphQLEnumType): GraphQLDirective {
   return new GraphQLDirective({
     name: 'auth',
     description:
-      'Needs a valid session with the given role (with `self: true`, the user this object describes may also read it); `verified: true` a verified email; `aal: 2` a second factor on this session; `maxAge` an authentication at most that old ("10m"), or `fresh: true` one within STEP_UP_MAX_AGE. Unmet: UNAUTHENTICATED, FORBIDDEN or STEP_UP_REQUIRED.',
+      'Needs a valid session with the given role (with `self: true`, the user this object describes may also read it); `verified: true` a verified email; `aal: 2` a second factor on this session; `maxAge` an authentication at most that old ("10m"), or `fresh: true` one within STEP_UP_MAX_AGE. A session still waiting for its second factor is refused unless `beforeSecondFactor: true`. Unmet: UNAUTHENTICATED, SECOND_FACTOR_REQUIRED, FORBIDDEN or STEP_UP_REQUIRED.',
     locations: [DirectiveLocation.FIELD_DEFINITION],
     args: {
       requires: { type: new GraphQLNonNull(roleType), defaultValue: Role.USER },
@@ -134,6 +147,7 @@ function authDirective(roleType: GraphQLEnumType): GraphQLDirective {
       aal: { type: new GraphQLNonNull(GraphQLInt), defaultValue: 1 },
       maxAge: { type: GraphQLString },
       fresh: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: false },
+      beforeSecondFactor: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: false },
     },
   });
 }

@@ -1,8 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getNamedType, getNullableType, GraphQLError, isListType, isObjectType, Kind, type DocumentNode, type FieldNode, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
+import { ACCOUNT_EVENT_RETENTION } from '../account/account-event.model';
 import { KNOWN_DEVICE_LIMITS } from '../device/device.model';
 import { SESSION_EVENT_RETENTION } from '../session/session.model';
+import { TWO_FACTOR_LIMITS } from '../two-factor/two-factor.model';
 import { Role } from '../user/user.model';
 
 /** What bounds the lists of the schema, from the configuration. */
@@ -25,6 +27,9 @@ const LIST_BOUNDS: Record<string, (bounds: ListBounds, node: FieldNode) => numbe
   'User.knownDevices': () => KNOWN_DEVICE_LIMITS.maxDevicesPerUser,
   // The `limit` argument when it is written in the query; the most it allows when it comes from a variable.
   'Query.userSessionEvents': (_bounds, node) => literalIntArgument(node, 'limit') ?? SESSION_EVENT_RETENTION.maxEventsPerUser,
+  'Query.userAccountEvents': (_bounds, node) => literalIntArgument(node, 'limit') ?? ACCOUNT_EVENT_RETENTION.maxEventsPerUser,
+  'Mutation.confirmTotpEnrollment': () => TWO_FACTOR_LIMITS.recoveryCodes,
+  'Mutation.regenerateRecoveryCodes': () => TWO_FACTOR_LIMITS.recoveryCodes,
 };
 
 function literalIntArgument(node: FieldNode, name: string): number | undefined {

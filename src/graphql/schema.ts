@@ -11,6 +11,8 @@ import type { DeviceService } from '../device/device.service';
 import { SessionEventResolver } from '../session/session-event.resolver';
 import { SessionResolver } from '../session/session.resolver';
 import type { SessionService } from '../session/session.service';
+import { TwoFactorResolver } from '../two-factor/two-factor.resolver';
+import type { TwoFactorService } from '../two-factor/two-factor.service';
 import { UserResolver } from '../user/user.resolver';
 import type { UserService } from '../user/user.service';
 import { systemClock } from '../shared/clock';
@@ -24,6 +26,7 @@ export interface ResolverServices {
   users: UserService;
   devices: DeviceService;
   account: AccountService;
+  twoFactor: TwoFactorService;
 }
 
 interface ResolverEntry<T extends object> {
@@ -43,6 +46,7 @@ const RESOLVERS = [
   resolver(UserResolver, ({ users, sessions }) => new UserResolver(users, sessions)),
   resolver(DeviceResolver, ({ devices }) => new DeviceResolver(devices)),
   resolver(AccountResolver, ({ account }) => new AccountResolver(account)),
+  resolver(TwoFactorResolver, ({ twoFactor }) => new TwoFactorResolver(twoFactor)),
 ];
 
 /** What a schema to print (no services) enforces: the defaults. */

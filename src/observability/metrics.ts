@@ -17,20 +17,32 @@ export interface AuthMetrics {
   loginAttempted(result: LoginResult): void;
 }
 
+/** What a second-factor code came to; `throttled` means it was refused before it was checked. */
+export type SecondFactorResult = 'ok' | 'failed' | 'throttled';
+export type SecondFactorMethodLabel = 'totp' | 'recovery_code';
+
+/** The narrow view of the metrics that the two-factor code records into. */
+export interface SecondFactorMetrics {
+  secondFactorChecked(method: SecondFactorMethodLabel, result: SecondFactorResult): void;
+}
+
 /** The narrow view of the metrics that password hashing records into. */
 export interface PasswordMetrics {
   passwordChecked(): void;
 }
 
 /** For services built without metrics (unit tests, the admin CLI). */
-export const noMetrics: AuthMetrics & SessionMetrics & PasswordMetrics = {
+export const noMetrics: AuthMetrics & SessionMetrics & PasswordMetrics & SecondFactorMetrics = {
   loginAttempted: () => {},
+  secondFactorChecked: () => {},
   sessionStarted: () => {},
   sessionsEnded: () => {},
   passwordChecked: () => {},
 };
 
 const LOGIN_RESULTS: readonly LoginResult[] = ['ok', 'failed', 'throttled'];
+const SECOND_FACTOR_RESULTS: readonly SecondFactorResult[] = ['ok', 'failed', 'throttled'];
+const SECOND_FACTOR_METHODS: readonly SecondFactorMethodLabel[] = ['totp', 'recovery_code'];
 /** The reasons a session is ended for on purpose by this server (expiry happens inside the store, unobserved). */
 const COUNTED_END_REASONS = SESSION_END_REASON_NAMES.filter((reason) => SESSION_END_REASONS[reason].counted);
 /** Store calls take well under a millisecond on loopback and tens of milliseconds when in trouble. */
@@ -41,13 +53,14 @@ const HTTP_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
  * One app instance's metrics, in its own registry (never prom-client's global one), so
  * that several apps in one process (tests, or a blue/green pair) count separately.
  */
-export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics, MailMetrics {
+export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics, SecondFactorMetrics, MailMetrics {
   readonly registry = new Registry();
   private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   private readonly httpDuration: Histogram<'method' | 'route'>;
   private readonly graphqlErrors: Counter<'code'>;
   private readonly logins: Counter<'result'>;
   private readonly passwordChecks: Counter;
+  private readonly secondFactorChecks: Counter<'method' | 'result'>;
   private readonly sessionsStarted: Counter<'transport'>;
   private readonly sessionsEndedTotal: Counter<'reason'>;
   private readonly storeLatency: Histogram<'operation' | 'outcome'>;
@@ -86,6 +99,12 @@ export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics,
       help: 'bcrypt password comparisons started (logins, the dummy check for unknown emails, current-password checks).',
       registers,
     });
+    this.secondFactorChecks = new Counter({
+      name: 'sessionql_second_factor_total',
+      help: 'Second-factor codes presented (verifySecondFactor, stepUp, disableTotp), by method (totp or recovery_code) and result: ok, failed (wrong or used before) or throttled.',
+      labelNames: ['method', 'result'],
+      registers,
+    });
     this.sessionsStarted = new Counter({
       name: 'sessionql_sessions_started_total',
       help: 'Sessions started by signUp and login, by transport.',
@@ -119,6 +138,7 @@ export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics,
     });
     // Every known series starts at 0, so that rate() and alerts see it before the first event.
     for (const result of LOGIN_RESULTS) this.logins.inc({ result }, 0);
+    for (const method of SECOND_FACTOR_METHODS) for (const result of SECOND_FACTOR_RESULTS) this.secondFactorChecks.inc({ method, result }, 0);
     for (const transport of ['COOKIE', 'HEADER']) this.sessionsStarted.inc({ transport }, 0);
     for (const reason of COUNTED_END_REASONS) this.sessionsEndedTotal.inc({ reason }, 0);
     for (const kind of MAIL_KINDS) {
@@ -139,6 +159,10 @@ export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics,
 
   loginAttempted(result: LoginResult): void {
     this.logins.inc({ result });
+  }
+
+  secondFactorChecked(method: SecondFactorMethodLabel, result: SecondFactorResult): void {
+    this.secondFactorChecks.inc({ method, result });
   }
 
   passwordChecked(): void {

@@ -8,6 +8,7 @@ import type { Caller } from './caller';
 import type { SessionEndReason } from './session-end-reason';
 import { hashTokenSecret, newTokenSecret, secretHashesMatch, signSessionToken, verifySessionToken } from './session-token';
 import type { AssuranceLevel, ClientInfo, SessionEvent, SessionRecord, SessionTransport, Viewer } from './session.model';
+import { TWO_FACTOR_LIMITS } from '../two-factor/two-factor.model';
 
 export interface SessionSettings {
   /** The first signs new tokens; all verify. */
@@ -75,15 +76,19 @@ export class SessionService {
   /**
    * Starts a new session with a new token (never one presented before), for credentials
    * verified at `credentialVersion`; null when they changed meanwhile (a password change or
-   * reset finished first), and nothing is stored.
+   * reset finished first), and nothing is stored. With `secondFactorPending` (a password
+   * login of a user with two-factor) the session waits for verifySecondFactor, and expires
+   * a few minutes after it started unless that comes: it never slides.
    */
   async startSession(
     userId: string,
-    options: { transport: SessionTransport; client: ClientInfo; credentialVersion: number; aal?: AssuranceLevel },
+    options: { transport: SessionTransport; client: ClientInfo; credentialVersion: number; secondFactorPending: boolean },
   ): Promise<StartedSession | null> {
     const now = this.clock.now();
     const secret = newTokenSecret();
     const absoluteExpiresAt = new Date(now.getTime() + this.settings.absoluteTtlSeconds * 1000);
+    const idleExpiresAt = this.idleExpiry(now, absoluteExpiresAt);
+    const pendingExpiresAt = new Date(Math.min(idleExpiresAt.getTime(), now.getTime() + TWO_FACTOR_LIMITS.pendingSessionSeconds * 1000));
     const session: SessionRecord = {
       id: newId(),
       userId,
@@ -91,12 +96,13 @@ export class SessionService {
       transport: options.transport,
       createdAt: now,
       lastSeenAt: now,
-      expiresAt: this.idleExpiry(now, absoluteExpiresAt),
+      expiresAt: options.secondFactorPending ? pendingExpiresAt : idleExpiresAt,
       absoluteExpiresAt,
       ipAddress: options.client.ipAddress,
       userAgent: options.client.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) || null,
       authenticatedAt: now,
-      aal: options.aal ?? 1,
+      aal: 1,
+      secondFactorPending: options.secondFactorPending,
     };
     const created = await this.store.createSession(session, {
       maxSessionsPerUser: this.settings.maxSessionsPerUser,
@@ -107,7 +113,7 @@ export class SessionService {
       return null;
     }
     const { evicted } = created;
-    this.logger.info({ userId, sessionId: session.id, transport: options.transport }, 'session started');
+    this.logger.info({ userId, sessionId: session.id, transport: options.transport, secondFactorPending: session.secondFactorPending }, 'session started');
     this.metrics.sessionStarted(options.transport);
     for (const sessionId of evicted) this.logEnded(userId, sessionId, 'evicted_over_cap');
     const token = signSessionToken({ userId, sessionId: session.id, secret }, this.settings.secrets[0]!);
@@ -130,7 +136,8 @@ export class SessionService {
     // The store already hides expired sessions; this guards the absolute cap on its own.
     if (now >= session.expiresAt || now >= session.absoluteExpiresAt) return { kind: 'rejected' };
     const sinceLastSeenSeconds = (now.getTime() - session.lastSeenAt.getTime()) / 1000;
-    const idleExpirySlideDue = sinceLastSeenSeconds >= touchIntervalSeconds(this.settings.idleTtlSeconds);
+    // A session waiting for its second factor keeps the short expiry it started with.
+    const idleExpirySlideDue = !session.secondFactorPending && sinceLastSeenSeconds >= touchIntervalSeconds(this.settings.idleTtlSeconds);
     return { kind: 'valid', viewer: { user, session }, idleExpirySlideDue };
   }
 
@@ -151,8 +158,9 @@ export class SessionService {
    * Credentials were presented again on the caller's own session (stepUp, a second factor):
    * authenticatedAt moves to now, the assurance level rises to `aal` (never falls), the idle
    * expiry slides, and with `rotateToken` the session gets a new secret (and so a new token:
-   * whoever held the old one holds nothing). Retries when a concurrent request rewrote the
-   * session meanwhile; throws UNAUTHENTICATED when the session ended.
+   * whoever held the old one holds nothing). A second factor (aal 2) completes a session
+   * that was waiting for one. Retries when a concurrent request rewrote the session
+   * meanwhile; throws UNAUTHENTICATED when the session ended.
    */
   async renewAuthentication(caller: Caller, options: { aal: AssuranceLevel; rotateToken: boolean }): Promise<RenewedSession> {
     const viewer = await caller.signedInViewer();
@@ -161,13 +169,15 @@ export class SessionService {
       if (!current) break;
       const now = this.clock.now();
       const secret = options.rotateToken ? newTokenSecret() : null;
+      const stillPending = current.secondFactorPending && options.aal < 2;
       const renewed: SessionRecord = {
         ...current,
         ...(secret ? { secretHash: hashTokenSecret(secret) } : {}),
         authenticatedAt: now,
         aal: Math.max(current.aal, options.aal) as AssuranceLevel,
         lastSeenAt: now,
-        expiresAt: this.idleExpiry(now, current.absoluteExpiresAt),
+        expiresAt: stillPending ? current.expiresAt : this.idleExpiry(now, current.absoluteExpiresAt),
+        secondFactorPending: stillPending,
       };
       const result = await this.store.updateSession(current, renewed);
       if (result === 'gone') break;
@@ -239,6 +249,20 @@ export class SessionService {
     const ended = await this.endUserSessions(userId, 'revoked_by_admin', { actorId: admin.user.id });
     if (userId === admin.user.id) caller.signedOut();
     return ended;
+  }
+
+  /**
+   * Ends the user's sessions that still wait for a second factor (it was just turned off:
+   * they could never complete). Each ends only if it is still the pending session that was
+   * listed: one that verified meanwhile has a new secret, and stays.
+   */
+  async endPendingSessions(userId: string, actorId: string): Promise<number> {
+    const pending = (await this.store.listSessions(userId)).filter((session) => session.secondFactorPending);
+    const ended = await Promise.all(
+      pending.map((session) => this.store.revokeSession(userId, session.id, { reason: 'revoked_by_user', actorId }, { secretHash: session.secretHash })),
+    );
+    for (const [index, session] of pending.entries()) if (ended[index]) this.logEnded(userId, session.id, 'revoked_by_user');
+    return ended.filter(Boolean).length;
   }
 
   /** The user's recent session events, newest first (none for ids that cannot exist). */

@@ -2,6 +2,7 @@ import { Arg, Ctx, Directive, FieldResolver, ID, Query, Resolver, Root } from 't
 import type { GraphQLContext } from '../graphql/context';
 import type { SessionService } from '../session/session.service';
 import { Session } from '../session/session.type';
+import type { UserRecord } from './user.model';
 import type { UserService } from './user.service';
 import { User } from './user.type';
 
@@ -22,6 +23,12 @@ export class UserResolver {
   @Directive('@auth(requires: ADMIN)')
   async user(@Arg('id', () => ID) id: string): Promise<User | null> {
     return this.users.findUser(id);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'True when signing in needs a second factor (TOTP) after the password. Readable only by the user themself or an ADMIN.' })
+  @Directive('@auth(requires: ADMIN, self: true, beforeSecondFactor: true)')
+  twoFactorEnabled(@Root() user: UserRecord): boolean {
+    return user.secondFactor !== null;
   }
 
   @FieldResolver(() => [Session], { description: "The user's live sessions, newest first." })

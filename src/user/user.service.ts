@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../shared/clock';
 import { ID_PATTERN } from '../shared/ids';
+import type { AccountEventStore } from '../storage/account-event-store';
 import type { UserStore } from '../storage/user-store';
 import { Role, type UserRecord } from './user.model';
 
@@ -7,6 +9,9 @@ export class UserService {
   constructor(
     private readonly users: UserStore,
     private readonly logger: Logger,
+    /** Where an operator's change to a second factor is recorded. */
+    private readonly events: AccountEventStore,
+    private readonly clock: Clock,
   ) {}
 
   /** The user with this id, or null (also for ids that cannot exist). */
@@ -31,5 +36,23 @@ export class UserService {
     const updated = await this.users.updateUser(user.id, (current) => ({ ...current, roles: change(current.roles) }));
     if (updated) this.logger.info({ userId: user.id, role, roles: updated.roles }, 'roles changed');
     return updated;
+  }
+
+  /**
+   * An operator turns a user's two-factor off (the user lost the authenticator and the
+   * recovery codes, and proved who they are some other way): the factor and any waiting
+   * enrolment go, and the credential version moves. Recorded in the account's audit trail
+   * without a session.
+   */
+  async disableSecondFactor(email: string): Promise<'disabled' | 'not_on' | 'no_user'> {
+    const user = await this.users.findUserByEmail(email);
+    if (!user) return 'no_user';
+    const updated = await this.users.updateUser(user.id, (current) =>
+      current.secondFactor || current.pendingTotp ? { ...current, secondFactor: null, pendingTotp: null, credentialVersion: current.credentialVersion + 1 } : null,
+    );
+    if (!updated) return 'not_on';
+    this.logger.info({ userId: user.id }, 'two-factor disabled by an operator');
+    await this.events.recordAccountEvent(user.id, { kind: 'second_factor_disabled', sessionId: null, at: this.clock.now() });
+    return 'disabled';
   }
 }

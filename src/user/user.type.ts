@@ -9,7 +9,7 @@ export class User {
   id!: string;
 
   @Field({ description: 'Readable only by the user themself or an ADMIN.' })
-  @Directive('@auth(requires: ADMIN, self: true)')
+  @Directive('@auth(requires: ADMIN, self: true, beforeSecondFactor: true)')
   email!: string;
 
   @Field({ description: 'True once the user proved they receive mail at this address (verifyEmail, confirmEmailChange).' })

@@ -2,7 +2,16 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Redis } from 'ioredis';
-import { MeDocument, SignUpDocument } from '../generated/graphql';
+import { totpCode } from '../../src/two-factor/totp';
+import {
+  BeginTotpEnrollmentDocument,
+  ConfirmTotpEnrollmentDocument,
+  LoginDocument,
+  MeDocument,
+  MySessionsDocument,
+  SignUpDocument,
+  VerifySecondFactorDocument,
+} from '../generated/graphql';
 import { builtGraphiQLAssetsPath } from '../support/graphiql-build';
 import { errorCodes, PASSWORD, TEST_SECRET, TestClient, uniqueEmail } from '../support/harness';
 import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from '../support/redis';
@@ -88,6 +97,44 @@ describe('production mode (NODE_ENV=production)', () => {
     expect(response.headers.get('strict-transport-security')).toMatch(/max-age=/);
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(response.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('turns two-factor on and completes a sign-in with it, codes named after APP_ORIGIN', async () => {
+    const email = uniqueEmail('prod-2fa');
+    const app = new TestClient(server.graphqlUrl, { cookies: false });
+    app.bearerToken = (await app.request(SignUpDocument, { input: { email, password: PASSWORD, transport: 'HEADER' } })).data!.signUp.token!;
+    const begun = await app.request(BeginTotpEnrollmentDocument);
+    expect(begun.errors).toBeUndefined();
+    const { secret, otpauthUri } = begun.data!.beginTotpEnrollment;
+    expect(new URL(otpauthUri).searchParams.get('issuer')).toBe('127.0.0.1:5173');
+    const confirmed = await app.request(ConfirmTotpEnrollmentDocument, { code: totpCode(secret, new Date()) });
+    expect(confirmed.errors).toBeUndefined();
+    const [recoveryCode] = confirmed.data!.confirmTotpEnrollment;
+
+    const phone = new TestClient(server.graphqlUrl, { cookies: false });
+    const login = await phone.request(LoginDocument, { input: { email, password: PASSWORD, transport: 'HEADER' } });
+    expect(login.data!.login.secondFactorRequired).toBe(true);
+    phone.bearerToken = login.data!.login.token!;
+    expect(errorCodes(await phone.request(MySessionsDocument))).toEqual(['SECOND_FACTOR_REQUIRED']);
+    // The TOTP code of this step was used by the confirmation: a recovery code completes it.
+    const verified = await phone.request(VerifySecondFactorDocument, { code: recoveryCode! });
+    expect(verified.errors).toBeUndefined();
+    phone.bearerToken = verified.data!.verifySecondFactor.token!;
+    expect((await phone.request(MySessionsDocument)).errors).toBeUndefined();
+  });
+
+  it('starts without TOTP_ENCRYPTION_KEY, says at start that nobody can turn two-factor on, and refuses enrolment', async () => {
+    const keyless = await start({ TOTP_ENCRYPTION_KEY: '' });
+    try {
+      expect(keyless.logs.some((line) => line.level === 40 && /^TOTP_ENCRYPTION_KEY is not set/.test(line.msg ?? ''))).toBe(true);
+      const app = new TestClient(keyless.graphqlUrl, { cookies: false });
+      app.bearerToken = (await app.request(SignUpDocument, { input: { email: uniqueEmail('keyless'), password: PASSWORD, transport: 'HEADER' } })).data!.signUp.token!;
+      const refused = await app.request(BeginTotpEnrollmentDocument);
+      expect(errorCodes(refused)).toEqual(['FORBIDDEN']);
+      expect(refused.errors![0]!.message).toMatch(/TOTP_ENCRYPTION_KEY/);
+    } finally {
+      await keyless.stop();
+    }
   });
 
   describe('with GRAPHIQL=true', () => {

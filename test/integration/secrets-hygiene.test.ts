@@ -11,8 +11,15 @@ import {
   RevokeUserSessionsDocument,
   SignUpDocument,
   UserByIdDocument,
+  BeginTotpEnrollmentDocument,
+  ConfirmTotpEnrollmentDocument,
+  DisableTotpDocument,
+  RegenerateRecoveryCodesDocument,
+  VerifySecondFactorDocument,
 } from '../generated/graphql';
-import { PASSWORD, startTestServer, TEST_SECRET, uniqueEmail, type GraphQLResponse, type TestServer } from '../support/harness';
+import type { ManualClock } from '../../src/shared/clock';
+import { totpCode } from '../../src/two-factor/totp';
+import { PASSWORD, startTestServer, TEST_SECRET, TEST_TOTP_KEY, uniqueEmail, type GraphQLResponse, type TestServer } from '../support/harness';
 
 const SECOND_SECRET = 'second-secret-for-rotation-0123456789abcdef';
 const NEW_PASSWORD = 'an entirely new password';
@@ -23,6 +30,8 @@ describe('secrets hygiene: tokens, passwords and secrets never reach logs or res
   const logLines: string[] = [];
   const responses: Array<{ operation: string; response: GraphQLResponse<unknown>; mayCarryToken: boolean }> = [];
   const tokens = new Set<string>();
+  /** TOTP secrets, codes and recovery codes: shown to their user once, never logged. */
+  const secondFactorSecrets = new Set<string>();
 
   function record<T>(operation: string, response: GraphQLResponse<T>, mayCarryToken = false): GraphQLResponse<T> {
     responses.push({ operation, response: response as GraphQLResponse<unknown>, mayCarryToken });
@@ -79,6 +88,35 @@ describe('secrets hygiene: tokens, passwords and secrets never reach logs or res
     record('login admin', await admin.request(LoginDocument, { input: { email, password: PASSWORD } }));
     record('changePassword', await admin.request(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD } }));
     record('logout', await admin.request(LogoutDocument));
+
+    // Two-factor: a secret to scan, codes, recovery codes, and a new token from verifySecondFactor.
+    const clock = server.clock as ManualClock;
+    const enrolling = server.client();
+    const twoFactorEmail = uniqueEmail('hygiene-2fa');
+    record('signUp 2fa', await enrolling.request(SignUpDocument, { input: { email: twoFactorEmail, password: PASSWORD } }));
+    const begun = record('beginTotpEnrollment', await enrolling.request(BeginTotpEnrollmentDocument));
+    const { secret } = begun.data!.beginTotpEnrollment;
+    secondFactorSecrets.add(secret);
+    const code = (offsetSeconds: number) => {
+      clock.advanceBySeconds(offsetSeconds);
+      const next = totpCode(secret, clock.now());
+      secondFactorSecrets.add(next);
+      return next;
+    };
+    const recoveryCodes = record('confirmTotpEnrollment', await enrolling.request(ConfirmTotpEnrollmentDocument, { code: code(0) })).data!.confirmTotpEnrollment;
+    for (const recoveryCode of recoveryCodes) secondFactorSecrets.add(recoveryCode);
+    const phone = server.client({ cookies: false });
+    const pending = record('login HEADER 2fa', await phone.request(LoginDocument, { input: { email: twoFactorEmail, password: PASSWORD, transport: 'HEADER' } }), true);
+    tokens.add(pending.data!.login.token!);
+    phone.bearerToken = pending.data!.login.token!;
+    record('verifySecondFactor wrong', await phone.request(VerifySecondFactorDocument, { code: 'WRONG-CODE-ZZZZ' }));
+    const verified = record('verifySecondFactor', await phone.request(VerifySecondFactorDocument, { code: code(30) }), true);
+    tokens.add(verified.data!.verifySecondFactor.token!);
+    record('verifySecondFactor recovery', await server.client({ cookies: false, bearerToken: verified.data!.verifySecondFactor.token! }).request(VerifySecondFactorDocument, { code: recoveryCodes[0]! }));
+    for (const regenerated of record('regenerateRecoveryCodes', await enrolling.request(RegenerateRecoveryCodesDocument)).data!.regenerateRecoveryCodes) {
+      secondFactorSecrets.add(regenerated);
+    }
+    record('disableTotp', await enrolling.request(DisableTotpDocument, { code: code(30) }));
   });
 
   afterAll(async () => {
@@ -93,6 +131,21 @@ describe('secrets hygiene: tokens, passwords and secrets never reach logs or res
     expect(outcome('login throttled').errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     expect(outcome('changePassword').data).toEqual({ changePassword: true });
     expect(outcome('logout').data).toEqual({ logout: true });
+    expect(outcome('verifySecondFactor').data).toMatchObject({ verifySecondFactor: { secondFactorRequired: false } });
+    expect(outcome('verifySecondFactor recovery').errors).toBeUndefined();
+    expect(outcome('disableTotp').data).toEqual({ disableTotp: true });
+    expect(secondFactorSecrets.size).toBeGreaterThanOrEqual(24);
+  });
+
+  it('keeps two-factor secrets, codes and recovery codes out of every log line, and the TOTP key out of everything', () => {
+    const logs = logLines.join('\n');
+    for (const value of secondFactorSecrets) {
+      // A six-digit code as a number of its own (timestamps in the log hold any six digits).
+      if (/^\d{6}$/.test(value)) expect(logs).not.toMatch(new RegExp(`(?<!\\d)${value}(?!\\d)`));
+      else expect(logs).not.toContain(value);
+    }
+    const everything = [logs, ...responses.map((entry) => entry.response.body)].join('\n');
+    expect(everything).not.toContain(TEST_TOTP_KEY);
   });
 
   it('keeps passwords and secrets out of every log line and response body', () => {

@@ -17,6 +17,8 @@ import { connectTestRedis, deleteKeysWithPrefix, uniqueKeyPrefix } from './redis
 import { startTestSmtpServer, type TestSmtpServer } from './smtp-server';
 
 export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnop';
+/** TOTP_ENCRYPTION_KEY of the test servers. */
+export const TEST_TOTP_KEY = 'test-totp-key-0123456789-abcdefghijklmn';
 /** Where links in the test servers' mails point. */
 export const TEST_APP_ORIGIN = 'http://127.0.0.1:5173';
 
@@ -80,7 +82,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const storeEnv = storeEnvironment(kind, options.clusterNodes, keyPrefix);
   const mailbox = options.smtp ? await startTestSmtpServer() : null;
   const mailEnv = mailbox ? { SMTP_URL: mailbox.url, APP_ORIGIN: TEST_APP_ORIGIN } : {};
-  const config = loadConfig({ NODE_ENV: 'development', SESSION_SECRETS: TEST_SECRET, BCRYPT_COST: '4', ...storeEnv, ...mailEnv, ...options.env });
+  const config = loadConfig({ NODE_ENV: 'development', SESSION_SECRETS: TEST_SECRET, TOTP_ENCRYPTION_KEY: TEST_TOTP_KEY, BCRYPT_COST: '4', ...storeEnv, ...mailEnv, ...options.env });
   const clock = options.clock ?? new ManualClock();
   let redis: RedisClient | null = null;
   let store: Store;
@@ -133,7 +135,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         output += text;
       };
       const code = await runCli(args, {
-        openStore: async () => ({ users: new UserService(store.users, silentLogger), logger: silentLogger, close: async () => {} }),
+        openStore: async () => ({ users: new UserService(store.users, silentLogger, store.accountEvents, clock), logger: silentLogger, close: async () => {} }),
         stdout: write,
         stderr: write,
       });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { TEST_SECRET } from './harness';
+import { TEST_SECRET, TEST_TOTP_KEY } from './harness';
 import { freeLoopbackPort } from './global-setup';
 import { startTestSmtpServer, type TestSmtpServer } from './smtp-server';
 
@@ -63,6 +63,7 @@ export async function startServerProcess(
       HOST: '127.0.0.1',
       PORT: String(port),
       SESSION_SECRETS: TEST_SECRET,
+      TOTP_ENCRYPTION_KEY: TEST_TOTP_KEY,
       LOG_LEVEL: 'info',
       ...env,
     },

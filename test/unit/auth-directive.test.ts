@@ -17,24 +17,26 @@ const SDL = `
     fresh: String @auth(fresh: true)
     strongAndRecent: String @auth(aal: 2, maxAge: "1h")
     admin: String @auth(requires: ADMIN, verified: true)
+    completing: String @auth(beforeSecondFactor: true)
+    adminCompleting: String @auth(requires: ADMIN, beforeSecondFactor: true)
   }
 `;
 
-describe('@auth options (verified, aal, maxAge, fresh)', () => {
+describe('@auth options (verified, aal, maxAge, fresh, beforeSecondFactor)', () => {
   const clock = new ManualClock();
   // The transform adds the declarations itself; graphql-js needs them to read the SDL.
   const annotated = buildSchema(
-    `directive @auth(requires: Role! = USER, self: Boolean! = false, verified: Boolean! = false, aal: Int! = 1, maxAge: String, fresh: Boolean! = false) on FIELD_DEFINITION
+    `directive @auth(requires: Role! = USER, self: Boolean! = false, verified: Boolean! = false, aal: Int! = 1, maxAge: String, fresh: Boolean! = false, beforeSecondFactor: Boolean! = false) on FIELD_DEFINITION
      directive @public on FIELD_DEFINITION
      ${SDL}`,
   );
   const schema = applyAuthDirectives(annotated, { stepUpMaxAgeSeconds: 600, clock });
-  const rootValue = Object.fromEntries(['open', 'signedIn', 'verified', 'strong', 'recent', 'fresh', 'strongAndRecent', 'admin'].map((name) => [name, name]));
+  const rootValue = Object.fromEntries(['open', 'signedIn', 'verified', 'strong', 'recent', 'fresh', 'strongAndRecent', 'admin', 'completing', 'adminCompleting'].map((name) => [name, name]));
 
-  function viewer(options: { emailVerified?: boolean; aal?: AssuranceLevel; authenticatedSecondsAgo?: number; admin?: boolean } = {}): Viewer {
+  function viewer(options: { emailVerified?: boolean; aal?: AssuranceLevel; authenticatedSecondsAgo?: number; admin?: boolean; pending?: boolean } = {}): Viewer {
     const user = buildUserRecord(clock, { emailVerified: options.emailVerified ?? false, ...(options.admin ? { roles: ['USER', 'ADMIN'] as Viewer['user']['roles'] } : {}) });
     const authenticatedAt = new Date(clock.now().getTime() - (options.authenticatedSecondsAgo ?? 0) * 1000);
-    return { user, session: buildSessionRecord(clock, user.id, { aal: options.aal ?? 1, authenticatedAt }) };
+    return { user, session: buildSessionRecord(clock, user.id, { aal: options.aal ?? 1, authenticatedAt, secondFactorPending: options.pending ?? false }) };
   }
 
   async function ask(field: string, who: Viewer | null) {
@@ -74,5 +76,19 @@ describe('@auth options (verified, aal, maxAge, fresh)', () => {
     expect(await ask('strongAndRecent', viewer({ authenticatedSecondsAgo: 7200 }))).toEqual({ code: 'STEP_UP_REQUIRED', requiredAal: 2, maxAgeSeconds: 3600 });
     expect(await ask('strongAndRecent', viewer({ aal: 2, authenticatedSecondsAgo: 7200 }))).toEqual({ code: 'STEP_UP_REQUIRED', requiredAal: 2, maxAgeSeconds: 3600 });
     expect(await ask('strongAndRecent', viewer({ aal: 2, authenticatedSecondsAgo: 60 }))).toEqual({ value: 'strongAndRecent' });
+  });
+
+  it('refuses a session waiting for its second factor everything but @public and beforeSecondFactor fields: SECOND_FACTOR_REQUIRED, before any other rule', async () => {
+    const pending = viewer({ pending: true, emailVerified: true, admin: true, aal: 2 });
+    for (const field of ['signedIn', 'verified', 'strong', 'recent', 'fresh', 'strongAndRecent', 'admin']) {
+      expect(await ask(field, pending)).toEqual({ code: 'SECOND_FACTOR_REQUIRED' });
+    }
+    expect(await ask('open', pending)).toEqual({ value: 'open' });
+    expect(await ask('completing', pending)).toEqual({ value: 'completing' });
+    expect(await ask('adminCompleting', pending)).toEqual({ value: 'adminCompleting' });
+    // The other rules still hold there.
+    expect(await ask('adminCompleting', viewer({ pending: true }))).toEqual({ code: 'FORBIDDEN' });
+    expect(await ask('completing', null)).toEqual({ code: 'UNAUTHENTICATED' });
+    expect(await ask('completing', viewer())).toEqual({ value: 'completing' });
   });
 });

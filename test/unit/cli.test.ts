@@ -14,8 +14,14 @@ describe('parseCliArguments', () => {
     expect(parseCliArguments(['revoke-role', 'ada@example.com', 'ADMIN'])).toMatchObject({ kind: 'command', command: { name: 'revoke-role' } });
   });
 
+  it('reads disable-two-factor with an email', () => {
+    expect(parseCliArguments(['disable-two-factor', 'ada@example.com'])).toEqual({ kind: 'command', command: { name: 'disable-two-factor', email: 'ada@example.com' } });
+  });
+
   it.each([
     [[], /^no command given$/],
+    [['disable-two-factor'], /^disable-two-factor takes an email$/],
+    [['disable-two-factor', 'ada@example.com', 'now'], /^disable-two-factor takes an email$/],
     [['serve'], /^unknown command "serve"$/],
     [['grant-role'], /^grant-role takes an email and a role$/],
     [['grant-role', 'ada@example.com'], /^grant-role takes an email and a role$/],

@@ -235,6 +235,31 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('TOTP encryption key', () => {
+    it('takes TOTP_ENCRYPTION_KEY of 32 characters or more, and refuses a shorter one without echoing it', () => {
+      expect(loadConfig({ TOTP_ENCRYPTION_KEY: SECRET_B }).twoFactor.encryptionKey).toBe(SECRET_B);
+      const problems = problemsFor({ TOTP_ENCRYPTION_KEY: 'short-totp-key' });
+      expect(problemsNaming('TOTP_ENCRYPTION_KEY', problems)).toHaveLength(1);
+      expect(problems.join()).not.toContain('short-totp-key');
+    });
+
+    it('makes a random key for the in-process store, whose secrets die with it anyway; none for Redis, where nobody can then enrol', () => {
+      const first = loadConfig({}).twoFactor.encryptionKey;
+      expect(first).toEqual(expect.any(String));
+      expect(first!.length).toBeGreaterThanOrEqual(32);
+      expect(loadConfig({}).twoFactor.encryptionKey).not.toBe(first);
+      expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).twoFactor.encryptionKey).toBeNull();
+      expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', TOTP_ENCRYPTION_KEY: SECRET_B }).twoFactor.encryptionKey).toBe(SECRET_B);
+    });
+
+    it('is not required to start in production: without it, enrolment is refused and a warning says so', () => {
+      const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, ...PRODUCTION_MAIL, REDIS_URL: 'redis://127.0.0.1:6379' });
+      expect(config.twoFactor.encryptionKey).toBeNull();
+      expect(configurationWarnings(config)).toContainEqual(expect.stringMatching(/^TOTP_ENCRYPTION_KEY is not set: nobody can turn on two-factor/));
+      expect(configurationWarnings(loadConfig({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, ...PRODUCTION_MAIL, REDIS_URL: 'redis://127.0.0.1:6379', TOTP_ENCRYPTION_KEY: SECRET_B })).join()).not.toMatch(/TOTP/);
+    });
+  });
+
   describe('production rules', () => {
     it('requires BCRYPT_COST of at least 10 in production', () => {
       expect(problemsNaming('BCRYPT_COST', problemsFor({ NODE_ENV: 'production', SESSION_SECRETS: SECRET_A, ...PRODUCTION_MAIL, BCRYPT_COST: '9' }))).toHaveLength(1);

@@ -167,7 +167,7 @@ describe('docker-compose.yml', () => {
   it('configures the server for production with Redis, each secret read from its file (X_FILE)', () => {
     const env = server!.environment!;
     expect(env.NODE_ENV).toBe('production');
-    for (const name of ['REDIS_URL', 'SESSION_SECRETS', 'SMTP_URL', 'METRICS_TOKEN']) {
+    for (const name of SECRET_VARIABLES) {
       const secret = name.toLowerCase();
       expect(env[`${name}_FILE`]).toBe(`/run/secrets/${secret}`);
       expect(server!.secrets).toContain(secret);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { buildSchema as buildSchemaFromSdl, parse, type FieldDefinitionNode, type ObjectTypeDefinitionNode } from 'graphql';
+import { buildSchema as buildSchemaFromSdl, parse, print, type FieldDefinitionNode, type ObjectTypeDefinitionNode } from 'graphql';
 import { systemClock } from '../../src/shared/clock';
 import { applyAuthDirectives } from '../../src/graphql/auth-directive';
 import { buildAppSchema, printAppSchema } from '../../src/graphql/schema';
@@ -35,7 +35,11 @@ describe('schema/schema.graphql', () => {
 
   it('marks the fields the contract protects', () => {
     const rules = Object.fromEntries(
-      [...committedSchema.matchAll(/^\s+(\w+)(?:\([^)]*\))?: [^@\n]+(@\w+(?:\([^)]*\))?)/gm)].map((match) => [match[1], match[2]]),
+      parse(committedSchema).definitions.flatMap((definition) =>
+        definition.kind === 'ObjectTypeDefinition'
+          ? (definition.fields ?? []).flatMap((field) => (field.directives ?? []).map((directive) => [field.name.value, print(directive)]))
+          : [],
+      ),
     );
     expect(rules).toMatchObject({
       me: '@public',
@@ -60,8 +64,15 @@ describe('schema/schema.graphql', () => {
       user: '@auth(requires: ADMIN)',
       revokeUserSessions: '@auth(requires: ADMIN)',
       userSessionEvents: '@auth(requires: ADMIN)',
-      email: '@auth(requires: ADMIN, self: true)',
+      email: '@auth(requires: ADMIN, self: true, beforeSecondFactor: true)',
+      twoFactorEnabled: '@auth(requires: ADMIN, self: true, beforeSecondFactor: true)',
       sessions: '@auth(requires: ADMIN, self: true)',
+      beginTotpEnrollment: '@auth(fresh: true)',
+      confirmTotpEnrollment: '@auth(fresh: true)',
+      regenerateRecoveryCodes: '@auth(aal: 2, fresh: true)',
+      disableTotp: '@auth(aal: 2, fresh: true)',
+      verifySecondFactor: '@auth(beforeSecondFactor: true)',
+      userAccountEvents: '@auth(requires: ADMIN)',
     });
   });
 });

@@ -1,0 +1,45 @@
+import { reserveAll, settle } from '../auth/attempt-reservations';
+import type { AttemptLimiter } from '../storage/attempt-limiter';
+import type { Store } from '../storage/store';
+import { TWO_FACTOR_LIMITS } from './two-factor.model';
+
+/** A reserved code attempt: a wrong code keeps the reservation, a right one gives it back. */
+export interface CodeAttempt {
+  /** The code was right: the reservations are given back (only failures count). */
+  succeeded(): Promise<void>;
+}
+
+/**
+ * Throttles second-factor codes per session and per user (an hourly and a daily budget),
+ * reserved before the code is checked, as LoginThrottle does for passwords: a burst of
+ * parallel guesses gets no more through than the budget. Kept in the store, so shared by
+ * every server process. One guess in about 330,000 is right (three TOTP codes are valid
+ * at a time): a year of guessing at the daily budget has about a 5% chance, and needs the
+ * password for every new session.
+ */
+export class SecondFactorThrottle {
+  private readonly perSession: AttemptLimiter;
+  private readonly perUserHour: AttemptLimiter;
+  private readonly perUserDay: AttemptLimiter;
+
+  constructor(store: Store) {
+    this.perSession = store.createAttemptLimiter({
+      name: 'second-factor-session',
+      points: TWO_FACTOR_LIMITS.attemptsPerSession,
+      windowSeconds: TWO_FACTOR_LIMITS.attemptsPerSessionWindowSeconds,
+    });
+    this.perUserHour = store.createAttemptLimiter({ name: 'second-factor-user-hour', points: TWO_FACTOR_LIMITS.attemptsPerUserHour, windowSeconds: 3600 });
+    this.perUserDay = store.createAttemptLimiter({ name: 'second-factor-user-day', points: TWO_FACTOR_LIMITS.attemptsPerUserDay, windowSeconds: 86_400 });
+  }
+
+  /** Reserves an attempt for this session and user; RATE_LIMITED (retryAfterSeconds) when a budget is spent. */
+  async begin(subject: { userId: string; sessionId: string }): Promise<CodeAttempt> {
+    const entries: Array<[AttemptLimiter, string]> = [
+      [this.perSession, subject.sessionId],
+      [this.perUserHour, subject.userId],
+      [this.perUserDay, subject.userId],
+    ];
+    await reserveAll(entries);
+    return { succeeded: () => settle(entries.map(([limiter, key]) => limiter.refund(key))) };
+  }
+}
