@@ -1,10 +1,11 @@
 // A sessionql client in plain JavaScript: no framework, no bundler, no token handling.
-// The main page: sign up, log in, forgotten password, the signed-in user and their sessions.
+// The main page: sign up, log in (with a second factor when it is on), forgotten password,
+// the signed-in user, two-factor settings and their sessions.
 
 import { $, API_URL, graphql, showStatus } from './api.js';
 
-const USER_FIELDS = 'id email emailVerified displayName roles';
-const SESSION_FIELDS = 'id current transport createdAt lastSeenAt expiresAt ipAddress userAgent';
+const USER_FIELDS = 'id email emailVerified displayName roles twoFactorEnabled';
+const SESSION_FIELDS = 'id current transport createdAt lastSeenAt expiresAt ipAddress userAgent aal';
 
 const api = {
   me: async () => (await graphql(`{ me { ${USER_FIELDS} } }`)).me,
@@ -16,7 +17,16 @@ const api = {
   revokeOtherSessions: async () => (await graphql('mutation { revokeOtherSessions }')).revokeOtherSessions,
   requestPasswordReset: (email) => graphql('mutation ($email: String!) { requestPasswordReset(email: $email) }', { email }),
   requestEmailVerification: () => graphql('mutation { requestEmailVerification }'),
+  verifySecondFactor: (code) => graphql('mutation ($code: String!) { verifySecondFactor(code: $code) { secondFactorRequired } }', { code }),
+  stepUp: (input) => graphql('mutation ($input: StepUpInput!) { stepUp(input: $input) { aal } }', { input }),
+  beginTotpEnrollment: async () => (await graphql('mutation { beginTotpEnrollment { secret qrCodeSvg } }')).beginTotpEnrollment,
+  confirmTotpEnrollment: async (code) => (await graphql('mutation ($code: String!) { confirmTotpEnrollment(code: $code) }', { code })).confirmTotpEnrollment,
+  regenerateRecoveryCodes: async () => (await graphql('mutation { regenerateRecoveryCodes }')).regenerateRecoveryCodes,
+  disableTotp: (code) => graphql('mutation ($code: String!) { disableTotp(code: $code) }', { code }),
 };
+
+/** An action refused with STEP_UP_REQUIRED, to run again once the step-up form succeeds. */
+let awaitingStepUp = null;
 
 /**
  * Shows the server's answer: signed in (`me` and its sessions), signed out, or, when the
@@ -28,15 +38,44 @@ function render(state, me = null, sessions = []) {
   // For tests and curious readers: how many times an answer was rendered.
   document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1);
   $('#signed-out').hidden = state !== 'signed-out';
+  $('#second-factor').hidden = state !== 'second-factor';
   $('#signed-in').hidden = state !== 'signed-in';
+  if (state !== 'signed-in') {
+    for (const panel of ['#enrollment', '#recovery-codes-panel', '#step-up-form']) $(panel).hidden = true;
+  }
   if (!me) return;
+  $('#pending-email').textContent = me.email;
+  if (state !== 'signed-in') return;
   $('#me-name').textContent = me.displayName;
   $('#me-email').textContent = me.email;
   $('#me-verified').textContent = me.emailVerified ? 'verified' : 'not verified yet';
   $('#resend-verification').hidden = me.emailVerified;
   $('#me-id').textContent = me.id;
   $('#me-roles').textContent = me.roles.join(', ');
+  $('#me-two-factor').textContent = me.twoFactorEnabled ? 'on' : 'off';
+  $('#enable-two-factor').hidden = me.twoFactorEnabled || !$('#enrollment').hidden;
+  $('#regenerate-recovery-codes').hidden = !me.twoFactorEnabled;
+  $('#disable-two-factor-form').hidden = !me.twoFactorEnabled;
   $('#sessions').replaceChildren(...sessions.map(sessionRow));
+}
+
+/** The secret as a QR code: the server draws it (no third-party service sees the secret); the page shows it as an image. */
+function showEnrollment({ secret, qrCodeSvg }) {
+  $('#totp-qr').src = `data:image/svg+xml;base64,${btoa(qrCodeSvg)}`;
+  $('#totp-secret').textContent = secret;
+  $('#enrollment').hidden = false;
+  $('#recovery-codes-panel').hidden = true;
+}
+
+function showRecoveryCodes(codes) {
+  $('#recovery-codes').replaceChildren(
+    ...codes.map((code) => {
+      const item = document.createElement('li');
+      item.textContent = code;
+      return item;
+    }),
+  );
+  $('#recovery-codes-panel').hidden = false;
 }
 
 function sessionRow(session) {
@@ -49,6 +88,7 @@ function sessionRow(session) {
     new Date(session.createdAt).toLocaleString(),
     new Date(session.lastSeenAt).toLocaleString(),
     session.ipAddress ?? '',
+    session.aal === 2 ? 'password + code' : 'password',
   ];
   for (const text of cells) {
     const cell = document.createElement('td');
@@ -71,11 +111,19 @@ function sessionRow(session) {
   return row;
 }
 
-/** Asks the server who we are: after a reload the cookie is all there is. */
+/**
+ * Asks the server who we are: after a reload the cookie is all there is. A sign-in that still
+ * waits for its second factor answers `me`, and SECOND_FACTOR_REQUIRED to everything else.
+ */
 async function refresh() {
   const me = await api.me();
-  if (me) render('signed-in', me, await api.mySessions());
-  else render('signed-out');
+  if (!me) return render('signed-out');
+  try {
+    render('signed-in', me, await api.mySessions());
+  } catch (error) {
+    if (!error.codes?.includes('SECOND_FACTOR_REQUIRED')) throw error;
+    render('second-factor', me);
+  }
 }
 
 /** Runs an action, then shows the server's view of things; errors go to the status line. */
@@ -85,6 +133,10 @@ async function run(action) {
     await action();
   } catch (error) {
     showStatus(error.message, { error: true });
+    if (error.codes?.includes('STEP_UP_REQUIRED')) {
+      awaitingStepUp = action;
+      $('#step-up-form').hidden = false;
+    }
   } finally {
     try {
       await refresh();
@@ -115,6 +167,57 @@ $('#login-form').addEventListener('submit', (event) => {
     await api.login(formValues(event.target));
     event.target.reset();
     showStatus('Signed in.');
+  });
+});
+$('#second-factor-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  run(async () => {
+    await api.verifySecondFactor(formValues(event.target).code ?? '');
+    event.target.reset();
+    showStatus('Signed in.');
+  });
+});
+$('#cancel-second-factor').addEventListener('click', () => run(async () => {
+  await api.logout();
+  showStatus('Signed out.');
+}));
+$('#step-up-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  run(async () => {
+    await api.stepUp(formValues(event.target));
+    event.target.reset();
+    event.target.hidden = true;
+    const retry = awaitingStepUp;
+    awaitingStepUp = null;
+    showStatus('Confirmed.');
+    if (retry) await retry();
+  });
+});
+$('#enable-two-factor').addEventListener('click', () => run(async () => {
+  showEnrollment(await api.beginTotpEnrollment());
+  showStatus('Scan the code, then enter the code your app shows.');
+}));
+$('#enrollment-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  run(async () => {
+    const codes = await api.confirmTotpEnrollment(formValues(event.target).code ?? '');
+    event.target.reset();
+    $('#enrollment').hidden = true;
+    showRecoveryCodes(codes);
+    showStatus('Two-factor authentication is on.');
+  });
+});
+$('#regenerate-recovery-codes').addEventListener('click', () => run(async () => {
+  showRecoveryCodes(await api.regenerateRecoveryCodes());
+  showStatus('New recovery codes: the old ones no longer work.');
+}));
+$('#disable-two-factor-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  run(async () => {
+    await api.disableTotp(formValues(event.target).code ?? '');
+    event.target.reset();
+    $('#recovery-codes-panel').hidden = true;
+    showStatus('Two-factor authentication is off.');
   });
 });
 $('#forgot-form').addEventListener('submit', (event) => {

@@ -4,6 +4,7 @@ import { ARTIFACTS_DIR, launchChromium, type PageDocument } from '../support/bro
 import { PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../support/harness';
 import { linkIn, nextMail } from '../support/mail';
 import type { ReceivedMail } from '../support/smtp-server';
+import { act, settled, SPA_DIR } from '../support/spa-page';
 import { startStaticServer, type StaticServer } from '../support/static-server';
 
 declare const document: PageDocument;
@@ -15,7 +16,6 @@ const NEW_PASSWORD = 'a password set from the mail';
  * mails (to APP_ORIGIN, the SPA's origin) are read from the test's SMTP server and opened.
  */
 describe('the account lifecycle in Chromium (examples/spa)', () => {
-  const SPA_DIR = join(__dirname, '..', '..', 'examples', 'spa');
   let spa: StaticServer;
   let api: TestServer;
   let browser: Browser;
@@ -33,16 +33,6 @@ describe('the account lifecycle in Chromium (examples/spa)', () => {
     await spa?.close();
   });
 
-  /** Waits for the main page to render the server's answer, and returns its state. */
-  async function mainPageState(page: Page, renders: number): Promise<string> {
-    await page.waitForFunction((minimum) => Number(document.body.dataset.renders ?? 0) >= minimum && document.body.dataset.busy === undefined, renders);
-    return page.evaluate(() => document.body.dataset.state!);
-  }
-
-  async function renders(page: Page): Promise<number> {
-    return page.evaluate(() => Number(document.body.dataset.renders ?? 0));
-  }
-
   /** Opens a link from a mail and waits for its page to finish (`done` or `failed`). */
   async function openLink(page: Page, link: URL, then?: () => Promise<void>): Promise<{ state: string; status: string }> {
     expect(link.origin).toBe(spa.origin);
@@ -58,29 +48,23 @@ describe('the account lifecycle in Chromium (examples/spa)', () => {
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     await page.goto(`${spa.origin}/index.html?api=${encodeURIComponent(api.graphqlUrl)}`);
-    expect(await mainPageState(page, 1)).toBe('signed-out');
+    expect(await settled(page, 1)).toBe('signed-out');
 
     // Sign up: a verification mail comes.
     await page.fill('#signup-form [name=email]', email);
     await page.fill('#signup-form [name=password]', PASSWORD);
-    let before = await renders(page);
-    await page.click('#signup-form button[type=submit]');
-    expect(await mainPageState(page, before + 1)).toBe('signed-in');
+    expect(await act(page, () => page.click('#signup-form button[type=submit]'))).toBe('signed-in');
     expect(await page.textContent('#me-verified')).toBe('not verified yet');
     const verification = linkIn(await nextMail(api.mailbox!, email, 'Confirm your email address', taken), '/verify-email');
     expect(await openLink(page, verification)).toEqual({ state: 'done', status: 'Your email address is verified.' });
     await page.goto(`${spa.origin}/index.html`);
-    expect(await mainPageState(page, 1)).toBe('signed-in');
+    expect(await settled(page, 1)).toBe('signed-in');
     expect(await page.textContent('#me-verified')).toBe('verified');
 
     // Log out, forget the password, ask for a link.
-    before = await renders(page);
-    await page.click('#logout');
-    expect(await mainPageState(page, before + 1)).toBe('signed-out');
+    expect(await act(page, () => page.click('#logout'))).toBe('signed-out');
     await page.fill('#forgot-form [name=email]', email);
-    before = await renders(page);
-    await page.click('#forgot-form button[type=submit]');
-    await mainPageState(page, before + 1);
+    await act(page, () => page.click('#forgot-form button[type=submit]'));
     expect(await page.textContent('#status')).toMatch(/reset link is on its way/);
 
     // The link from the mail: choose a new password.
@@ -102,18 +86,14 @@ describe('the account lifecycle in Chromium (examples/spa)', () => {
 
     // Sign in with the new password (the old one no longer works).
     await page.goto(`${spa.origin}/index.html`);
-    expect(await mainPageState(page, 1)).toBe('signed-out');
+    expect(await settled(page, 1)).toBe('signed-out');
     await page.fill('#login-form [name=email]', email);
     await page.fill('#login-form [name=password]', PASSWORD);
-    before = await renders(page);
-    await page.click('#login-form button[type=submit]');
-    expect(await mainPageState(page, before + 1)).toBe('signed-out');
+    expect(await act(page, () => page.click('#login-form button[type=submit]'))).toBe('signed-out');
     expect(await page.textContent('#status')).toMatch(/Invalid email or password/);
     await page.fill('#login-form [name=email]', email);
     await page.fill('#login-form [name=password]', NEW_PASSWORD);
-    before = await renders(page);
-    await page.click('#login-form button[type=submit]');
-    expect(await mainPageState(page, before + 1)).toBe('signed-in');
+    expect(await act(page, () => page.click('#login-form button[type=submit]'))).toBe('signed-in');
     expect(await page.textContent('#me-email')).toBe(email);
     await context.close();
   }, 90_000);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS_DIR, launchChromium, type PageDocument, type PageElement } from '../support/browser';
 import { PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../support/harness';
+import { act, settled, SPA_DIR } from '../support/spa-page';
 import { startStaticServer, type StaticServer } from '../support/static-server';
 
 /** In the page (page.evaluate and waitForFunction callbacks run there). */
@@ -12,7 +13,6 @@ declare const document: PageDocument;
  * API whose CORS_ORIGINS lists that origin (and no other).
  */
 describe('example SPA (examples/spa) in Chromium, cross-origin with cookies', () => {
-  const SPA_DIR = join(__dirname, '..', '..', 'examples', 'spa');
   let spa: StaticServer;
   let stranger: StaticServer;
   let api: TestServer;
@@ -40,22 +40,6 @@ describe('example SPA (examples/spa) in Chromium, cross-origin with cookies', ()
     await page.goto(`${spa.origin}/index.html?api=${encodeURIComponent(api.graphqlUrl)}`);
     await settled(page);
     return page;
-  }
-
-  /** Waits until the SPA has rendered the server's answer at least `renders` times and is idle. */
-  async function settled(page: Page, renders = 1): Promise<string> {
-    await page.waitForFunction(
-      (minimum) => Number(document.body.dataset.renders ?? 0) >= minimum && document.body.dataset.busy === undefined,
-      renders,
-    );
-    return page.evaluate(() => document.body.dataset.state!);
-  }
-
-  /** Does something in the page, then waits for the SPA to render the outcome (not an earlier state). */
-  async function act(page: Page, action: () => Promise<unknown>): Promise<string> {
-    const before = await page.evaluate(() => Number(document.body.dataset.renders ?? 0));
-    await action();
-    return settled(page, before + 1);
   }
 
   async function sessionRows(page: Page): Promise<Array<{ id: string; current: boolean }>> {
