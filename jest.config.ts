@@ -25,6 +25,9 @@ const common = {
   // cookie 2 ships ES modules only, which Jest's VM loads only with --experimental-vm-modules:
   // it is compiled to require() like the project's own code.
   transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  // The client package (client/src) is an ES module for browsers: its relative imports name
+  // the .js files tsc emits, which are .ts files here.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   clearMocks: true,
 } satisfies Config;
 

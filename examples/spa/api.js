@@ -1,4 +1,6 @@
-// The SPA's one way to talk to sessionql: a GraphQL request with the session cookie.
+// The SPA's one way to talk to sessionql: @sessionql/client (client/ in this repository, as
+// one browser module in ./vendor, built by `npm run build:client`) in cookie mode, with its
+// typed documents.
 //
 // The page is served from its own origin and talks to the API on another one, which must list
 // this origin in CORS_ORIGINS. The session is an HttpOnly cookie that the browser keeps and
@@ -8,31 +10,16 @@
 // and is remembered for the pages that links in mails open (/reset-password, /verify-email,
 // /confirm-email-change), which carry only their token.
 
+import { createClient } from './vendor/sessionql-client.js';
+
 const STORED_API_KEY = 'sessionql-example-api';
 const requested = new URL(location.href).searchParams.get('api');
 if (requested) localStorage.setItem(STORED_API_KEY, requested);
 
 export const API_URL = requested ?? localStorage.getItem(STORED_API_KEY) ?? 'http://127.0.0.1:4000/graphql';
 
-export class GraphQLRequestError extends Error {
-  constructor(errors) {
-    super(errors.map((error) => error.message).join(' '));
-    this.codes = errors.map((error) => error.extensions?.code);
-  }
-}
-
-/** One GraphQL request with the session cookie; throws on GraphQL errors. */
-export async function graphql(query, variables = {}) {
-  const response = await fetch(API_URL, {
-    method: 'POST',
-    credentials: 'include',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors?.length) throw new GraphQLRequestError(body.errors);
-  return body.data;
-}
+/** `api.request(Document, variables)`: the data, or a SessionqlError (`error.codes`, `error.has('STEP_UP_REQUIRED')`). */
+export const api = createClient({ url: API_URL, transport: 'cookie' });
 
 export const $ = (selector) => document.querySelector(selector);
 

@@ -1,29 +1,26 @@
-// A sessionql client in plain JavaScript: no framework, no bundler, no token handling.
+// A sessionql client in plain JavaScript: no framework, no bundler, no token handling; the
+// requests are @sessionql/client's typed documents (see api.js).
 // The main page: sign up, log in (with a second factor when it is on), forgotten password,
 // the signed-in user, two-factor settings and their sessions.
 
-import { $, API_URL, graphql, showStatus } from './api.js';
-
-const USER_FIELDS = 'id email emailVerified displayName roles twoFactorEnabled';
-const SESSION_FIELDS = 'id current transport createdAt lastSeenAt expiresAt ipAddress userAgent aal';
-
-const api = {
-  me: async () => (await graphql(`{ me { ${USER_FIELDS} } }`)).me,
-  mySessions: async () => (await graphql(`{ mySessions { ${SESSION_FIELDS} } }`)).mySessions,
-  signUp: (input) => graphql(`mutation ($input: SignUpInput!) { signUp(input: $input) { user { ${USER_FIELDS} } } }`, { input }),
-  login: (input) => graphql(`mutation ($input: LoginInput!) { login(input: $input) { user { ${USER_FIELDS} } } }`, { input }),
-  logout: async () => (await graphql('mutation { logout }')).logout,
-  revokeSession: async (id) => (await graphql('mutation ($id: ID!) { revokeSession(id: $id) }', { id })).revokeSession,
-  revokeOtherSessions: async () => (await graphql('mutation { revokeOtherSessions }')).revokeOtherSessions,
-  requestPasswordReset: (email) => graphql('mutation ($email: String!) { requestPasswordReset(email: $email) }', { email }),
-  requestEmailVerification: () => graphql('mutation { requestEmailVerification }'),
-  verifySecondFactor: (code) => graphql('mutation ($code: String!) { verifySecondFactor(code: $code) { secondFactorRequired } }', { code }),
-  stepUp: (input) => graphql('mutation ($input: StepUpInput!) { stepUp(input: $input) { aal } }', { input }),
-  beginTotpEnrollment: async () => (await graphql('mutation { beginTotpEnrollment { secret qrCodeSvg } }')).beginTotpEnrollment,
-  confirmTotpEnrollment: async (code) => (await graphql('mutation ($code: String!) { confirmTotpEnrollment(code: $code) }', { code })).confirmTotpEnrollment,
-  regenerateRecoveryCodes: async () => (await graphql('mutation { regenerateRecoveryCodes }')).regenerateRecoveryCodes,
-  disableTotp: (code) => graphql('mutation ($code: String!) { disableTotp(code: $code) }', { code }),
-};
+import { $, api, API_URL, showStatus } from './api.js';
+import {
+  BeginTotpEnrollmentDocument,
+  ConfirmTotpEnrollmentDocument,
+  DisableTotpDocument,
+  LoginDocument,
+  LogoutDocument,
+  MeDocument,
+  MySessionsDocument,
+  RegenerateRecoveryCodesDocument,
+  RequestEmailVerificationDocument,
+  RequestPasswordResetDocument,
+  RevokeOtherSessionsDocument,
+  RevokeSessionDocument,
+  SignUpDocument,
+  StepUpDocument,
+  VerifySecondFactorDocument,
+} from './vendor/sessionql-client.js';
 
 /** An action refused with STEP_UP_REQUIRED, to run again once the step-up form succeeds. */
 let awaitingStepUp = null;
@@ -102,7 +99,7 @@ function sessionRow(session) {
     revoke.className = 'revoke';
     revoke.textContent = 'Revoke';
     revoke.addEventListener('click', () => run(async () => {
-      await api.revokeSession(session.id);
+      await api.request(RevokeSessionDocument, { id: session.id });
       showStatus('Session revoked.');
     }));
     actions.append(revoke);
@@ -116,10 +113,10 @@ function sessionRow(session) {
  * waits for its second factor answers `me`, and SECOND_FACTOR_REQUIRED to everything else.
  */
 async function refresh() {
-  const me = await api.me();
+  const { me } = await api.request(MeDocument);
   if (!me) return render('signed-out');
   try {
-    render('signed-in', me, await api.mySessions());
+    render('signed-in', me, (await api.request(MySessionsDocument)).mySessions);
   } catch (error) {
     if (!error.codes?.includes('SECOND_FACTOR_REQUIRED')) throw error;
     render('second-factor', me);
@@ -156,7 +153,7 @@ $('#api-url').textContent = API_URL;
 $('#signup-form').addEventListener('submit', (event) => {
   event.preventDefault();
   run(async () => {
-    await api.signUp(formValues(event.target));
+    await api.request(SignUpDocument, { input: formValues(event.target) });
     event.target.reset();
     showStatus('Welcome!');
   });
@@ -164,7 +161,7 @@ $('#signup-form').addEventListener('submit', (event) => {
 $('#login-form').addEventListener('submit', (event) => {
   event.preventDefault();
   run(async () => {
-    await api.login(formValues(event.target));
+    await api.request(LoginDocument, { input: formValues(event.target) });
     event.target.reset();
     showStatus('Signed in.');
   });
@@ -172,19 +169,19 @@ $('#login-form').addEventListener('submit', (event) => {
 $('#second-factor-form').addEventListener('submit', (event) => {
   event.preventDefault();
   run(async () => {
-    await api.verifySecondFactor(formValues(event.target).code ?? '');
+    await api.request(VerifySecondFactorDocument, { code: formValues(event.target).code ?? '' });
     event.target.reset();
     showStatus('Signed in.');
   });
 });
 $('#cancel-second-factor').addEventListener('click', () => run(async () => {
-  await api.logout();
+  await api.request(LogoutDocument);
   showStatus('Signed out.');
 }));
 $('#step-up-form').addEventListener('submit', (event) => {
   event.preventDefault();
   run(async () => {
-    await api.stepUp(formValues(event.target));
+    await api.request(StepUpDocument, { input: formValues(event.target) });
     event.target.reset();
     event.target.hidden = true;
     const retry = awaitingStepUp;
@@ -194,13 +191,13 @@ $('#step-up-form').addEventListener('submit', (event) => {
   });
 });
 $('#enable-two-factor').addEventListener('click', () => run(async () => {
-  showEnrollment(await api.beginTotpEnrollment());
+  showEnrollment((await api.request(BeginTotpEnrollmentDocument)).beginTotpEnrollment);
   showStatus('Scan the code, then enter the code your app shows.');
 }));
 $('#enrollment-form').addEventListener('submit', (event) => {
   event.preventDefault();
   run(async () => {
-    const codes = await api.confirmTotpEnrollment(formValues(event.target).code ?? '');
+    const codes = (await api.request(ConfirmTotpEnrollmentDocument, { code: formValues(event.target).code ?? '' })).confirmTotpEnrollment;
     event.target.reset();
     $('#enrollment').hidden = true;
     showRecoveryCodes(codes);
@@ -208,13 +205,13 @@ $('#enrollment-form').addEventListener('submit', (event) => {
   });
 });
 $('#regenerate-recovery-codes').addEventListener('click', () => run(async () => {
-  showRecoveryCodes(await api.regenerateRecoveryCodes());
+  showRecoveryCodes((await api.request(RegenerateRecoveryCodesDocument)).regenerateRecoveryCodes);
   showStatus('New recovery codes: the old ones no longer work.');
 }));
 $('#disable-two-factor-form').addEventListener('submit', (event) => {
   event.preventDefault();
   run(async () => {
-    await api.disableTotp(formValues(event.target).code ?? '');
+    await api.request(DisableTotpDocument, { code: formValues(event.target).code ?? '' });
     event.target.reset();
     $('#recovery-codes-panel').hidden = true;
     showStatus('Two-factor authentication is off.');
@@ -223,19 +220,19 @@ $('#disable-two-factor-form').addEventListener('submit', (event) => {
 $('#forgot-form').addEventListener('submit', (event) => {
   event.preventDefault();
   run(async () => {
-    await api.requestPasswordReset(formValues(event.target).email ?? '');
+    await api.request(RequestPasswordResetDocument, { email: formValues(event.target).email ?? '' });
     event.target.reset();
     showStatus('If an account has this address, a reset link is on its way.');
   });
 });
 $('#resend-verification').addEventListener('click', () => run(async () => {
-  await api.requestEmailVerification();
+  await api.request(RequestEmailVerificationDocument);
   showStatus('A new verification link is on its way.');
 }));
 $('#refresh').addEventListener('click', () => run(async () => showStatus('')));
-$('#revoke-others').addEventListener('click', () => run(async () => showStatus(`Signed out ${await api.revokeOtherSessions()} other session(s).`)));
+$('#revoke-others').addEventListener('click', () => run(async () => showStatus(`Signed out ${(await api.request(RevokeOtherSessionsDocument)).revokeOtherSessions} other session(s).`)));
 $('#logout').addEventListener('click', () => run(async () => {
-  await api.logout();
+  await api.request(LogoutDocument);
   showStatus('Signed out.');
 }));
 

@@ -2,7 +2,8 @@
 // /confirm-email-change, each with `?token=…`. A token works once; the server says why one
 // does not (used, replaced by a newer mail, or expired).
 
-import { $, graphql, linkToken, showStatus } from './api.js';
+import { $, api, linkToken, showStatus } from './api.js';
+import { ConfirmEmailChangeDocument, ResetPasswordDocument, VerifyEmailDocument } from './vendor/sessionql-client.js';
 
 const PAGES = {
   'reset-password': () => {
@@ -10,7 +11,7 @@ const PAGES = {
       event.preventDefault();
       const newPassword = new FormData(event.target).get('newPassword');
       settle(async () => {
-        await graphql('mutation ($input: ResetPasswordInput!) { resetPassword(input: $input) }', { input: { token: linkToken(), newPassword } });
+        await api.request(ResetPasswordDocument, { input: { token: linkToken(), newPassword } });
         event.target.hidden = true;
         return 'Your password is set. Every session was signed out: sign in again with the new password.';
       });
@@ -19,12 +20,12 @@ const PAGES = {
   },
   'verify-email': () =>
     settle(async () => {
-      await graphql('mutation ($token: String!) { verifyEmail(token: $token) }', { token: linkToken() });
+      await api.request(VerifyEmailDocument, { token: linkToken() });
       return 'Your email address is verified.';
     }),
   'confirm-email-change': () =>
     settle(async () => {
-      await graphql('mutation ($token: String!) { confirmEmailChange(token: $token) }', { token: linkToken() });
+      await api.request(ConfirmEmailChangeDocument, { token: linkToken() });
       return 'Your account now uses the new address.';
     }),
 };

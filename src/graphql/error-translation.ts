@@ -14,7 +14,7 @@ import { AppError, ErrorCode, StoreUnavailableError } from '../shared/app-error'
  * Codes that Apollo Server and graphql-js give malformed requests (BAD_USER_INPUT: a
  * variable of the wrong type); safe to pass through.
  */
-const PASSED_THROUGH_CODES: ReadonlySet<string> = new Set([
+export const PASSED_THROUGH_CODES = [
   'BAD_USER_INPUT',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
@@ -22,7 +22,8 @@ const PASSED_THROUGH_CODES: ReadonlySet<string> = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
-]);
+] as const;
+const PASSED_THROUGH: ReadonlySet<string> = new Set(PASSED_THROUGH_CODES);
 
 /** The store's own messages name hosts and reasons; the client needs only to retry. */
 const STORE_UNAVAILABLE_MESSAGE = 'The session store is unavailable. Try again shortly.';
@@ -65,7 +66,7 @@ export function createErrorFormatter(logger: Logger) {
       return { ...formattedAppError(appError), ...located, ...where };
     }
     const code = formatted.extensions?.code;
-    if (!appError && typeof code === 'string' && PASSED_THROUGH_CODES.has(code)) return formatted;
+    if (!appError && typeof code === 'string' && PASSED_THROUGH.has(code)) return formatted;
     logger.error({ err: unwrapResolverError(error), ...where }, 'unexpected error');
     return { message: 'Internal server error.', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
