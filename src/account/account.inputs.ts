@@ -1,11 +1,13 @@
 import { Field, InputType } from 'type-graphql';
+import { CREDENTIAL_DESCRIPTIONS } from '../auth/credentials-policy';
+import { linkTokenDescription } from './email-tokens';
 
 @InputType({ description: 'A new password, set from the link of a password-reset mail.' })
 export class ResetPasswordInput {
-  @Field({ description: 'The `token` parameter of the link (APP_ORIGIN/reset-password?token=…).' })
+  @Field({ description: linkTokenDescription('password_reset') })
   token!: string;
 
-  @Field({ description: 'At least 10 characters, at most 128 bytes, not the email.' })
+  @Field({ description: CREDENTIAL_DESCRIPTIONS.newPassword })
   newPassword!: string;
 }
 
@@ -14,12 +16,12 @@ export class RequestEmailChangeInput {
   @Field({ description: 'The address to move to; it must not belong to another account.' })
   newEmail!: string;
 
-  @Field({ description: 'The account\'s current password.' })
+  @Field({ description: CREDENTIAL_DESCRIPTIONS.accountPassword })
   currentPassword!: string;
 }
 
 @InputType({ description: 'What to change of the signed-in user\'s profile; a field left out stays as it is.' })
 export class UpdateProfileInput {
-  @Field(() => String, { nullable: true, description: '1 to 64 characters with something visible; no control or bidi characters.' })
+  @Field(() => String, { nullable: true, description: CREDENTIAL_DESCRIPTIONS.displayName })
   displayName?: string | null;
 }

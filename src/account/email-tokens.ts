@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { MailTemplates, Mailer } from '../mail';
+import { formatDuration, MAIL_LINK_PATHS } from '../mail/mail.templates';
 import type { Clock } from '../shared/clock';
 import { newId } from '../shared/ids';
 import { hashTokenSecret, newTokenSecret, signToken, verifyToken } from '../shared/signed-token';
@@ -13,6 +14,12 @@ const MAIL_OF: Record<EmailTokenKind, 'passwordReset' | 'emailVerification' | 'e
   email_verification: 'emailVerification',
   email_change: 'emailChangeConfirm',
 };
+
+/** The schema's description of an argument that takes the token from a mailed link of `kind`. */
+export function linkTokenDescription(kind: EmailTokenKind): string {
+  const path = MAIL_LINK_PATHS[MAIL_OF[kind]];
+  return `The \`token\` parameter of the mailed link (APP_ORIGIN${path}?token=…); it works once, within ${formatDuration(EMAIL_TOKEN_KINDS[kind].lifetimeSeconds)}.`;
+}
 
 /**
  * Mailed single-use tokens, from issue to use: a token is `<kind>.<userId>.<tokenId>.<secret>.<mac>`

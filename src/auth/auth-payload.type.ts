@@ -6,10 +6,10 @@ import { User } from '../user/user.type';
 
 @ObjectType({ description: 'The result of signing up, logging in, or completing a sign-in with a second factor.' })
 export class AuthPayload {
-  @Field(() => User)
+  @Field(() => User, { description: 'The signed-in user.' })
   user!: User;
 
-  @Field(() => Session)
+  @Field(() => Session, { description: 'The signed-in session: a new one after signUp and login, this one after verifySecondFactor.' })
   session!: Session;
 
   @Field(() => String, {

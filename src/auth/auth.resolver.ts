@@ -17,13 +17,13 @@ export class AuthResolver {
 
   @Mutation(() => AuthPayload, { description: 'Creates an account and signs in with a new session.' })
   @Directive('@public')
-  async signUp(@Arg('input') input: SignUpInput, @Ctx() { caller }: GraphQLContext): Promise<AuthPayload> {
+  async signUp(@Arg('input', { description: 'The account to create.' }) input: SignUpInput, @Ctx() { caller }: GraphQLContext): Promise<AuthPayload> {
     return payload(await this.auth.signUp({ ...input, transport: input.transport ?? SessionTransport.COOKIE }, caller));
   }
 
   @Mutation(() => AuthPayload, { description: 'Signs in with a new session; a session presented with the request is ended.' })
   @Directive('@public')
-  async login(@Arg('input') input: LoginInput, @Ctx() { caller }: GraphQLContext): Promise<AuthPayload> {
+  async login(@Arg('input', { description: 'The credentials to check.' }) input: LoginInput, @Ctx() { caller }: GraphQLContext): Promise<AuthPayload> {
     return payload(await this.auth.login({ ...input, transport: input.transport ?? SessionTransport.COOKIE }, caller));
   }
 
@@ -38,14 +38,14 @@ export class AuthResolver {
       'Presents credentials again on this session (the password, a second-factor code, or both): authenticatedAt moves to now, a code raises the session to aal 2, and a cookie session gets a new token. Answers STEP_UP_REQUIRED errors.',
   })
   @Directive('@auth')
-  async stepUp(@Arg('input') input: StepUpInput, @Ctx() { caller }: GraphQLContext): Promise<Session> {
+  async stepUp(@Arg('input', { description: 'The password, a code, or both.' }) input: StepUpInput, @Ctx() { caller }: GraphQLContext): Promise<Session> {
     const session = await this.auth.stepUp(input, caller);
     return Session.from(session, session.id);
   }
 
   @Mutation(() => Boolean, { description: 'Verifies the current password, sets the new one and ends every other session.' })
   @Directive('@auth(fresh: true)')
-  async changePassword(@Arg('input') input: ChangePasswordInput, @Ctx() { caller }: GraphQLContext): Promise<boolean> {
+  async changePassword(@Arg('input', { description: 'The current and the new password.' }) input: ChangePasswordInput, @Ctx() { caller }: GraphQLContext): Promise<boolean> {
     await this.auth.changePassword(input, caller);
     return true;
   }

@@ -6,6 +6,14 @@ export const PASSWORD_MAX_BYTES = 128;
 export const EMAIL_MAX_LENGTH = 254;
 export const DISPLAY_NAME_MAX_CHARACTERS = 64;
 
+/** The schema's words for the rules below, so that every field they apply to says the same. */
+export const CREDENTIAL_DESCRIPTIONS = {
+  newPassword: `At least ${PASSWORD_MIN_CHARACTERS} characters, at most ${PASSWORD_MAX_BYTES} bytes, not the email.`,
+  accountPassword: "The account's password.",
+  accountEmail: "The account's address; case is ignored.",
+  displayName: `1 to ${DISPLAY_NAME_MAX_CHARACTERS} characters with something visible; no control or bidi characters.`,
+} as const;
+
 /**
  * Characters an address must never hide: controls, format characters (zero-width spaces and
  * joiners, the soft hyphen, bidi controls), line and paragraph separators, private use.

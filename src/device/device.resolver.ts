@@ -17,7 +17,7 @@ export class DeviceResolver {
 
   @Mutation(() => Boolean, { description: 'Forgets one of my known devices (its attempts then count as any other client\'s); false for ids that are not mine.' })
   @Directive('@auth')
-  async forgetDevice(@Arg('id', () => ID) id: string, @Ctx() { caller }: GraphQLContext): Promise<boolean> {
+  async forgetDevice(@Arg('id', () => ID, { description: 'The `id` of one of my known devices (KnownDevice.id).' }) id: string, @Ctx() { caller }: GraphQLContext): Promise<boolean> {
     return this.devices.forgetDevice(caller, id);
   }
 }

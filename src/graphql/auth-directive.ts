@@ -141,13 +141,40 @@ function authDirective(roleType: GraphQLEnumType): GraphQLDirective {
       'Needs a valid session with the given role (with `self: true`, the user this object describes may also read it); `verified: true` a verified email; `aal: 2` a second factor on this session; `maxAge` an authentication at most that old ("10m"), or `fresh: true` one within STEP_UP_MAX_AGE. A session still waiting for its second factor is refused unless `beforeSecondFactor: true`. Unmet: UNAUTHENTICATED, SECOND_FACTOR_REQUIRED, FORBIDDEN or STEP_UP_REQUIRED.',
     locations: [DirectiveLocation.FIELD_DEFINITION],
     args: {
-      requires: { type: new GraphQLNonNull(roleType), defaultValue: Role.USER },
-      self: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: false },
-      verified: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: false },
-      aal: { type: new GraphQLNonNull(GraphQLInt), defaultValue: 1 },
-      maxAge: { type: GraphQLString },
-      fresh: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: false },
-      beforeSecondFactor: { type: new GraphQLNonNull(GraphQLBoolean), defaultValue: false },
+      requires: {
+        type: new GraphQLNonNull(roleType),
+        defaultValue: Role.USER,
+        description: 'The role the signed-in user needs (USER: any signed-in user); FORBIDDEN otherwise.',
+      },
+      self: {
+        type: new GraphQLNonNull(GraphQLBoolean),
+        defaultValue: false,
+        description: 'Also lets through the user this object describes, whatever their roles.',
+      },
+      verified: {
+        type: new GraphQLNonNull(GraphQLBoolean),
+        defaultValue: false,
+        description: 'Needs a verified email address (User.emailVerified); FORBIDDEN otherwise.',
+      },
+      aal: {
+        type: new GraphQLNonNull(GraphQLInt),
+        defaultValue: 1,
+        description: 'The least assurance level of the session (Session.aal; 2: a second factor); STEP_UP_REQUIRED otherwise.',
+      },
+      maxAge: {
+        type: GraphQLString,
+        description: 'How old Session.authenticatedAt may be at most, as 90s, 15m, 12h or 7d; STEP_UP_REQUIRED otherwise. Null: any age.',
+      },
+      fresh: {
+        type: new GraphQLNonNull(GraphQLBoolean),
+        defaultValue: false,
+        description: "Needs Session.authenticatedAt within the server's STEP_UP_MAX_AGE (10 minutes unless configured); STEP_UP_REQUIRED otherwise.",
+      },
+      beforeSecondFactor: {
+        type: new GraphQLNonNull(GraphQLBoolean),
+        defaultValue: false,
+        description: 'Also open to a session still waiting for its second factor, which gets SECOND_FACTOR_REQUIRED otherwise.',
+      },
     },
   });
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { MapperKind, mapSchema, printSchemaWithDirectives } from '@graphql-tools/utils';
+import { GraphQLObjectType, lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AccountResolver } from '../account/account.resolver';
 import type { AccountService } from '../account/account.service';
@@ -49,6 +49,18 @@ const RESOLVERS = [
   resolver(TwoFactorResolver, ({ twoFactor }) => new TwoFactorResolver(twoFactor)),
 ];
 
+/** type-graphql makes the root types without a description, and takes none for them. */
+const ROOT_TYPE_DESCRIPTIONS: Record<string, string> = {
+  Query: 'What a client can read. Each field says who may: @public (anyone) or @auth (its rule).',
+  Mutation: 'What a client can do. Each field says who may: @public (anyone) or @auth (its rule).',
+};
+
+function describeRootTypes(schema: GraphQLSchema): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.ROOT_OBJECT]: (type) => new GraphQLObjectType({ ...type.toConfig(), description: ROOT_TYPE_DESCRIPTIONS[type.name] ?? type.description }),
+  });
+}
+
 /** What a schema to print (no services) enforces: the defaults. */
 const PRINTING_POLICY: AuthPolicy = { stepUpMaxAgeSeconds: 600, clock: systemClock };
 
@@ -61,7 +73,7 @@ export async function buildAppSchema(services?: ResolverServices, policy: AuthPo
     ...(services ? { container: { get: (resolverClass: Function) => instances.get(resolverClass) } } : {}),
   });
   assertEveryListHasABound(schema);
-  return applyAuthDirectives(schema, policy);
+  return applyAuthDirectives(describeRootTypes(schema), policy);
 }
 
 /** The SDL committed as schema/schema.graphql: sorted, with the auth directives kept. */

@@ -6,6 +6,12 @@ import type { SessionService } from './session.service';
 
 const MAX_LIMIT = SESSION_EVENT_RETENTION.maxEventsPerUser;
 
+/** The arguments every audit-trail query takes (userSessionEvents, userAccountEvents). */
+export const AUDIT_TRAIL_ARGUMENT_DESCRIPTIONS = {
+  userId: 'The user whose trail to read.',
+  limit: 'How many of the newest events.',
+} as const;
+
 @Resolver(() => SessionEvent)
 export class SessionEventResolver {
   constructor(private readonly sessions: SessionService) {}
@@ -15,8 +21,8 @@ export class SessionEventResolver {
   })
   @Directive('@auth(requires: ADMIN)')
   async userSessionEvents(
-    @Arg('userId', () => ID) userId: string,
-    @Arg('limit', () => Int, { defaultValue: 50 }) limit: number,
+    @Arg('userId', () => ID, { description: AUDIT_TRAIL_ARGUMENT_DESCRIPTIONS.userId }) userId: string,
+    @Arg('limit', () => Int, { defaultValue: 50, description: AUDIT_TRAIL_ARGUMENT_DESCRIPTIONS.limit }) limit: number,
   ): Promise<SessionEvent[]> {
     if (limit < 1 || limit > MAX_LIMIT) throw badUserInput(`limit must be from 1 to ${MAX_LIMIT}.`, 'limit');
     const events = await this.sessions.listSessionEvents(userId, limit);

@@ -20,7 +20,7 @@ export class SessionEvent {
   @Field(() => ID, { description: 'The id of the session that ended.' })
   sessionId!: string;
 
-  @Field(() => SessionEndReason)
+  @Field(() => SessionEndReason, { description: 'Why it ended.' })
   reason!: StoredSessionEndReason;
 
   @Field(() => ID, { nullable: true, description: 'The user who ended it (the owner or an ADMIN); null when the system did (expiry, the cap).' })

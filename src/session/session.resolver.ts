@@ -22,7 +22,7 @@ export class SessionResolver {
 
   @Mutation(() => Boolean, { description: 'Ends one of my sessions; false for ids that are not mine.' })
   @Directive('@auth')
-  async revokeSession(@Arg('id', () => ID) id: string, @Ctx() { caller }: GraphQLContext): Promise<boolean> {
+  async revokeSession(@Arg('id', () => ID, { description: 'The `id` of one of my sessions (Session.id).' }) id: string, @Ctx() { caller }: GraphQLContext): Promise<boolean> {
     return this.sessions.revokeSession(caller, id);
   }
 
@@ -34,11 +34,11 @@ export class SessionResolver {
 
   @Mutation(() => Int, { description: "Ends all of a user's sessions; returns how many ended." })
   @Directive('@auth(requires: ADMIN)')
-  async revokeUserSessions(@Arg('userId', () => ID) userId: string, @Ctx() { caller }: GraphQLContext): Promise<number> {
+  async revokeUserSessions(@Arg('userId', () => ID, { description: 'The user whose sessions to end.' }) userId: string, @Ctx() { caller }: GraphQLContext): Promise<number> {
     return this.sessions.revokeUserSessions(caller, userId);
   }
 
-  @FieldResolver(() => User)
+  @FieldResolver(() => User, { description: 'The user the session belongs to.' })
   async user(@Root() session: Session, @Ctx() { caller }: GraphQLContext): Promise<User> {
     const viewer = await caller.viewer();
     if (session.userId === viewer?.user.id) return viewer.user;

@@ -35,7 +35,7 @@ export interface RenewedSession {
   token: string | null;
 }
 
-const MAX_USER_AGENT_LENGTH = 256;
+export const MAX_USER_AGENT_LENGTH = 256;
 /** A session rewritten by other requests this many times in a row is left alone. */
 const MAX_RENEW_ATTEMPTS = 5;
 const MAX_TOUCH_INTERVAL_SECONDS = 60;

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { SessionTransport, type SessionRecord } from './session.model';
+import { MAX_USER_AGENT_LENGTH } from './session.service';
 
 registerEnumType(SessionTransport, {
   name: 'SessionTransport',
@@ -18,13 +19,13 @@ export class Session {
   @Field({ description: 'True for the session that made this request.' })
   current!: boolean;
 
-  @Field(() => SessionTransport)
+  @Field(() => SessionTransport, { description: 'How its token travels, as chosen at sign-in.' })
   transport!: SessionTransport;
 
-  @Field()
+  @Field({ description: 'When it started (signUp or login).' })
   createdAt!: Date;
 
-  @Field()
+  @Field({ description: 'When a request last used it; written at most once a minute, so it may lag by up to a minute.' })
   lastSeenAt!: Date;
 
   @Field({ description: 'Idle expiry: slides forward with use.' })
@@ -33,10 +34,10 @@ export class Session {
   @Field({ description: 'Hard cap: never extended.' })
   absoluteExpiresAt!: Date;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The client address it signed in from (through trusted proxies, TRUST_PROXY); null when unknown.' })
   ipAddress!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: `The User-Agent it signed in with, cut to ${MAX_USER_AGENT_LENGTH} characters; null when none was sent.` })
   userAgent!: string | null;
 
   @Field(() => Int, { description: 'Authenticator assurance level: 1 = a password only, 2 = a password and a second factor.' })

@@ -19,9 +19,9 @@ export class UserResolver {
     return (await caller.viewer())?.user ?? null;
   }
 
-  @Query(() => User, { nullable: true })
+  @Query(() => User, { nullable: true, description: 'Any user, by id; null when there is none.' })
   @Directive('@auth(requires: ADMIN)')
-  async user(@Arg('id', () => ID) id: string): Promise<User | null> {
+  async user(@Arg('id', () => ID, { description: 'The user\'s id (User.id).' }) id: string): Promise<User | null> {
     return this.users.findUser(id);
   }
 

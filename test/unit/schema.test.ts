@@ -3,7 +3,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { buildSchema as buildSchemaFromSdl, parse, print, type FieldDefinitionNode, type ObjectTypeDefinitionNode } from 'graphql';
+import {
+  buildSchema as buildSchemaFromSdl,
+  isEnumType,
+  isInputObjectType,
+  isIntrospectionType,
+  isInterfaceType,
+  isObjectType,
+  isSpecifiedDirective,
+  isSpecifiedScalarType,
+  parse,
+  print,
+  type FieldDefinitionNode,
+  type GraphQLSchema,
+  type ObjectTypeDefinitionNode,
+} from 'graphql';
 import { systemClock } from '../../src/shared/clock';
 import { applyAuthDirectives } from '../../src/graphql/auth-directive';
 import { buildAppSchema, printAppSchema } from '../../src/graphql/schema';
@@ -13,9 +27,46 @@ const POLICY = { stepUpMaxAgeSeconds: 600, clock: systemClock };
 const root = join(__dirname, '..', '..');
 const committedSchema = readFileSync(join(root, 'schema', 'schema.graphql'), 'utf8');
 
+/**
+ * Every type, field, argument, input field, enum value and directive (with its arguments) of
+ * the schema that has no description, by its coordinate (`Type.field(argument:)`). The
+ * built-in scalars and directives and the introspection types are graphql-js's own.
+ */
+function undescribedElements(schema: GraphQLSchema): string[] {
+  const missing: string[] = [];
+  const check = (coordinate: string, description: string | null | undefined) => {
+    if (!description?.trim()) missing.push(coordinate);
+  };
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isIntrospectionType(type) || isSpecifiedScalarType(type)) continue;
+    check(type.name, type.description);
+    if (isObjectType(type) || isInterfaceType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        check(`${type.name}.${field.name}`, field.description);
+        for (const argument of field.args) check(`${type.name}.${field.name}(${argument.name}:)`, argument.description);
+      }
+    } else if (isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields())) check(`${type.name}.${field.name}`, field.description);
+    } else if (isEnumType(type)) {
+      for (const value of type.getValues()) check(`${type.name}.${value.name}`, value.description);
+    }
+  }
+  for (const directive of schema.getDirectives()) {
+    if (isSpecifiedDirective(directive)) continue;
+    check(`@${directive.name}`, directive.description);
+    for (const argument of directive.args) check(`@${directive.name}(${argument.name}:)`, argument.description);
+  }
+  return missing.sort();
+}
+
 describe('schema/schema.graphql', () => {
   it('is what the code emits (run `npm run schema:emit` after changing the schema)', async () => {
     expect(committedSchema).toBe(printAppSchema(await buildAppSchema()));
+  });
+
+  it('describes every type, field, argument, input field, enum value and directive argument', async () => {
+    expect(undescribedElements(await buildAppSchema())).toEqual([]);
+    expect(undescribedElements(buildSchemaFromSdl(committedSchema))).toEqual([]);
   });
 
   it('carries an explicit rule on every Query and Mutation field: deny by default', () => {
