@@ -3,20 +3,27 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** The current password, which proves it is you, and the new one. */
 export type ChangePasswordInput = {
+  /** The account's password. */
   currentPassword: string;
+  /** At least 10 characters, at most 128 bytes, not the email. */
   newPassword: string;
 };
 
+/** An address and password to sign in with, and how the new session's token travels. */
 export type LoginInput = {
+  /** The account's address; case is ignored. */
   email: string;
+  /** The account's password. */
   password: string;
+  /** How the new session's token travels: COOKIE (the default) in an HttpOnly cookie; HEADER returned once as AuthPayload.token, to send as `Authorization: Bearer`. */
   transport?: SessionTransport | null | undefined;
 };
 
 /** A change of the account's address, confirmed from a link mailed to the new one. */
 export type RequestEmailChangeInput = {
-  /** The account's current password. */
+  /** The account's password. */
   currentPassword: string;
   /** The address to move to; it must not belong to another account. */
   newEmail: string;
@@ -26,13 +33,15 @@ export type RequestEmailChangeInput = {
 export type ResetPasswordInput = {
   /** At least 10 characters, at most 128 bytes, not the email. */
   newPassword: string;
-  /** The `token` parameter of the link (APP_ORIGIN/reset-password?token=…). */
+  /** The `token` parameter of the mailed link (APP_ORIGIN/reset-password?token=…); it works once, within 30 minutes. */
   token: string;
 };
 
 /** What a user may do beyond their own account. */
 export type Role =
+  /** May also read any user (user) with their email, sessions, devices and audit trails, and end their sessions (revokeUserSessions). */
   | 'ADMIN'
+  /** Every account: its own profile, sessions and devices. */
   | 'USER';
 
 /** How the client carries its token. */
@@ -42,12 +51,15 @@ export type SessionTransport =
   /** An `Authorization: Bearer` header (mobile and other non-browser clients). */
   | 'HEADER';
 
+/** A new account: its address, password and display name, and how its first session's token travels. */
 export type SignUpInput = {
-  /** Defaults to the part of the email before the @. */
+  /** 1 to 64 characters with something visible; no control or bidi characters. Defaults to the part of the email before the @. */
   displayName?: string | null | undefined;
+  /** The new account's address, at most 254 characters, not used by another account; a verification link is mailed to it. */
   email: string;
   /** At least 10 characters, at most 128 bytes, not the email. */
   password: string;
+  /** How the new session's token travels: COOKIE (the default) in an HttpOnly cookie; HEADER returned once as AuthPayload.token, to send as `Authorization: Bearer`. */
   transport?: SessionTransport | null | undefined;
 };
 
