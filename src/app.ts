@@ -5,7 +5,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import pino, { type Logger } from 'pino';
 import { AuthService } from './auth/auth.service';
@@ -213,12 +213,38 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
  * helmet's headers for an API: nothing it serves should render, frame or load anything,
  * so the CSP forbids all; the GraphiQL page sets its own policy (graphql/graphiql.ts).
  */
-const securityHeaders = helmet({
-  contentSecurityPolicy: {
-    useDefaults: false,
-    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
-  },
-});
+const securityHeaders = precomputed(
+  helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+    },
+  }),
+);
+
+/**
+ * A header-setting middleware whose headers do not depend on the request (helmet's, with no
+ * nonce): run once here, against a response that records what it sets and removes, and
+ * replayed on every response from the recorded list.
+ */
+function precomputed(middleware: RequestHandler): RequestHandler {
+  const set: Array<[string, string | string[]]> = [];
+  const removed: string[] = [];
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => set.push([name, typeof value === 'number' ? String(value) : (value as string | string[])]),
+    removeHeader: (name: string) => removed.push(name),
+  };
+  let finished = false;
+  middleware({ method: 'GET', headers: {} } as Request, recorder as unknown as Response, () => {
+    finished = true;
+  });
+  if (!finished) throw new Error('a precomputed middleware must finish synchronously');
+  return (_req, res, next) => {
+    for (const name of removed) res.removeHeader(name);
+    for (const [name, value] of set) res.setHeader(name, value);
+    next();
+  };
+}
 
 const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');

@@ -57,6 +57,7 @@ export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics,
   readonly registry = new Registry();
   private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   private readonly httpDuration: Histogram<'method' | 'route'>;
+  private readonly httpSeries = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<'method' | 'route'> }>();
   private readonly graphqlErrors: Counter<'code'>;
   private readonly logins: Counter<'result'>;
   private readonly passwordChecks: Counter;
@@ -149,8 +150,15 @@ export class AppMetrics implements AuthMetrics, SessionMetrics, PasswordMetrics,
   }
 
   httpRequestFinished(method: string, route: string, status: number, durationSeconds: number): void {
-    this.httpRequests.inc({ method, route, status: String(status) });
-    this.httpDuration.observe({ method, route }, durationSeconds);
+    // The labelled series are few (known routes, methods, statuses): each is looked up once, not hashed per request.
+    const key = `${method} ${route} ${status}`;
+    let series = this.httpSeries.get(key);
+    if (!series) {
+      series = { requests: this.httpRequests.labels(method, route, String(status)), duration: this.httpDuration.labels(method, route) };
+      this.httpSeries.set(key, series);
+    }
+    series.requests.inc();
+    series.duration.observe(durationSeconds);
   }
 
   graphqlError(code: string): void {

@@ -13,7 +13,8 @@ const VALID_REQUEST_ID = /^[A-Za-z0-9._:+=/-]{1,128}$/;
 
 interface RequestContext {
   requestId: string;
-  logger: Logger;
+  /** The request's child logger (with `reqId`), made the first time a service logs during the request. */
+  logger?: Logger;
 }
 
 const requestContext = new AsyncLocalStorage<RequestContext>();
@@ -31,7 +32,9 @@ export function acceptedRequestId(incoming: string | undefined): string {
 export function requestScopedLogger(base: Logger): Logger {
   return new Proxy(base, {
     get(target, property) {
-      const active = requestContext.getStore()?.logger ?? target;
+      const context = requestContext.getStore();
+      // Most requests log nothing but their last line: their child logger is made only when used.
+      const active = context ? (context.logger ??= target.child({ reqId: context.requestId })) : target;
       const value: unknown = Reflect.get(active, property, active);
       return typeof value === 'function' ? value.bind(active) : value;
     },
@@ -51,7 +54,6 @@ export interface RequestObserver {
 export function requestContextMiddleware(base: Logger, observer: RequestObserver): RequestHandler {
   return (req, res, next) => {
     const requestId = acceptedRequestId(req.get(REQUEST_ID_HEADER));
-    const logger = base.child({ reqId: requestId });
     const startedAt = performance.now();
     // Read now: mounted routers rewrite req.url while they handle the request.
     const route = routeLabel(req.path);
@@ -62,8 +64,9 @@ export function requestContextMiddleware(base: Logger, observer: RequestObserver
       observer.httpRequestFinished(req.method, route, res.statusCode, durationSeconds);
       // Probes arrive every few seconds; at info they would drown everything else.
       const level = route === '/healthz' || route === '/readyz' || route === '/metrics' ? 'debug' : 'info';
-      logger[level](
+      base[level](
         {
+          reqId: requestId,
           method: req.method,
           route,
           status: res.statusCode,
@@ -73,7 +76,7 @@ export function requestContextMiddleware(base: Logger, observer: RequestObserver
         'request finished',
       );
     });
-    requestContext.run({ requestId, logger }, next);
+    requestContext.run({ requestId }, next);
   };
 }
 

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ID_PATTERN } from './ids';
 
 /**
@@ -28,7 +28,7 @@ export function newTokenSecret(): string {
 }
 
 export function hashTokenSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
+  return hash('sha256', secret, 'base64url');
 }
 
 /** Constant-time comparison of two base64url hashes. */
