@@ -8,18 +8,20 @@ import { GRAPHIQL_ASSETS_PATH, GRAPHIQL_BUILD_DIR, graphiqlBuildFiles } from '..
 /** The files ruru's own server (ruru/static) serves a compressed copy of, and their source maps. */
 const RURU_STATIC_DIR = join(dirname(require.resolve('ruru/server')), '..', 'static');
 
-const EXAMPLE_OPERATIONS = `# GraphiQL runs in this browser with its cookies: sign up or log in,
-# then the other operations act as that user.
+/** GraphiQL's default tab: test/e2e/examples.test.ts runs it, as served, with the other examples. */
+const EXAMPLE_OPERATIONS = `# GraphiQL runs in this browser with its cookies: run SignUp the first time
+# (after that it answers that the address is taken) or Login, then the other
+# operations act as that user.
 
 mutation SignUp {
-  signUp(input: { email: "ada@example.com", password: "correct horse battery", displayName: "Ada" }) {
+  signUp(input: { email: "ada+graphiql@example.com", password: "correct horse battery", displayName: "Ada" }) {
     user { id email displayName }
     session { id expiresAt }
   }
 }
 
 mutation Login {
-  login(input: { email: "ada@example.com", password: "correct horse battery" }) {
+  login(input: { email: "ada+graphiql@example.com", password: "correct horse battery" }) {
     user { id displayName }
   }
 }

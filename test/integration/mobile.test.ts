@@ -1,72 +1,24 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
-import { findOnPath } from '../support/global-setup';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { docExample, runShellExample } from '../support/doc-examples';
 import { PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../support/harness';
 
-const run = promisify(execFile);
 const MOBILE_DOC = join(__dirname, '..', '..', 'examples', 'mobile.md');
-const SCRIPT_TIMEOUT_MILLIS = 30_000;
-
-/** The doc's ```sh blocks, in order: together they are one script. */
-async function docScript(): Promise<string> {
-  const markdown = await readFile(MOBILE_DOC, 'utf8');
-  const blocks = [...markdown.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);
-  expect(blocks.length).toBeGreaterThanOrEqual(4);
-  return blocks.join('\n');
-}
-
-/**
- * Where curl is missing, a stand-in that does what the doc's curl calls do (-sS, -H,
- * --data, -w '\n') with fetch, and keeps no cookies either.
- */
-const CURL_STAND_IN = `#!/usr/bin/env node
-const args = process.argv.slice(2);
-const headers = {};
-let url, body, trailer = '';
-for (let i = 0; i < args.length; i++) {
-  const arg = args[i];
-  if (arg === '-H') { const [name, ...value] = args[++i].split(':'); headers[name.trim()] = value.join(':').trim(); }
-  else if (arg === '--data') body = args[++i];
-  else if (arg === '-w') trailer = args[++i].replace(/\\\\n/g, '\\n');
-  else if (arg === '-sS') continue;
-  else url = arg;
-}
-fetch(url, { method: body === undefined ? 'GET' : 'POST', headers, body })
-  .then((response) => response.text())
-  .then((text) => process.stdout.write(text + trailer), (error) => { process.stderr.write(String(error) + '\\n'); process.exit(7); });
-`;
-
-async function pathWithCurl(directory: string): Promise<string> {
-  const path = process.env.PATH ?? '';
-  if (await findOnPath('curl')) return path;
-  const standIn = join(directory, 'curl');
-  await writeFile(standIn, CURL_STAND_IN, { mode: 0o755 });
-  return `${directory}${delimiter}${path}`;
-}
 
 describe('mobile clients: the bearer flow with no cookie support', () => {
   let server: TestServer;
-  let scratch: string;
 
   beforeAll(async () => {
     server = await startTestServer();
-    scratch = await mkdtemp(join(tmpdir(), 'sessionql-mobile-'));
   });
   afterAll(async () => {
     await server.close();
-    await rm(scratch, { recursive: true, force: true });
   });
 
   it('the curl commands in examples/mobile.md work as written', async () => {
     const email = uniqueEmail('mobile-doc');
-    const { stdout } = await run('bash', ['-c', `set -euo pipefail\n${await docScript()}`], {
-      env: { PATH: await pathWithCurl(scratch), API: server.graphqlUrl, EMAIL: email, PASSWORD },
-      timeout: SCRIPT_TIMEOUT_MILLIS,
-      killSignal: 'SIGKILL',
-    });
+    const { code } = docExample(await readFile(MOBILE_DOC, 'utf8'), 'mobile');
+    const stdout = await runShellExample(code, { API: server.graphqlUrl, EMAIL: email, PASSWORD });
     const answers = stdout
       .split('\n')
       .filter((line) => line.trim() !== '')
