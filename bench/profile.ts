@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '15' },
       connections: { type: 'string', default: '50' },
       query: { type: 'string', default: '{ me { id email } }' },
+      functions: { type: 'string', default: '0' },
     },
   });
   const durationSeconds = Number(values.duration);
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     }
     const [file] = await readdir(profiles);
     const profile = JSON.parse(await readFile(join(profiles, file!), 'utf8')) as CpuProfile;
-    const byLayer = attribute(profile, window);
+    const { byLayer, byFunction } = attribute(profile, window);
     const busyMicros = [...byLayer.values()].reduce((total, micros) => total + micros, 0);
     console.log(`\n${requests} requests; server CPU in the profile while loaded: ${(busyMicros / requests).toFixed(1)} µs per request\n`);
     printTable(
@@ -103,6 +104,14 @@ async function main(): Promise<void> {
         .map((micros, index) => [LAYERS[index]!.layer, (micros / requests).toFixed(1), `${((100 * micros) / busyMicros).toFixed(1)}%`])
         .filter((row) => row[1] !== '0.0'),
     );
+    const topFunctions = Number(values.functions);
+    if (topFunctions > 0) {
+      console.log(`\nthe ${topFunctions} functions with the most self time (µs per request):`);
+      printTable(
+        ['µs', 'function', 'where'],
+        [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, topFunctions).map(([where, micros]) => [(micros / requests).toFixed(2), ...where.split('\t')] as string[]),
+      );
+    }
   } finally {
     await redis.stop();
     await rm(work, { recursive: true, force: true });
@@ -114,7 +123,7 @@ async function main(): Promise<void> {
  * without a script of its own (JSON.parse, a regexp, an array method) counts for the
  * function that called it. Idle and the program's own bookkeeping are left out.
  */
-function attribute(profile: CpuProfile, window: { from: number; to: number }): Map<string, number> {
+function attribute(profile: CpuProfile, window: { from: number; to: number }): { byLayer: Map<string, number>; byFunction: Map<string, number> } {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
@@ -132,6 +141,7 @@ function attribute(profile: CpuProfile, window: { from: number; to: number }): M
     return layer;
   };
   const byLayer = new Map<string, number>();
+  const byFunction = new Map<string, number>();
   let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     at += profile.timeDeltas[i]!;
@@ -141,8 +151,11 @@ function attribute(profile: CpuProfile, window: { from: number; to: number }): M
     if (functionName === '(idle)' || functionName === '(program)') continue;
     const layer = classify(profile.samples[i]!);
     byLayer.set(layer, (byLayer.get(layer) ?? 0) + next);
+    const { url, lineNumber } = nodes.get(profile.samples[i]!)!.callFrame as { url: string; lineNumber?: number };
+    const where = `${functionName || '(anonymous)'}\t${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/')}:${(lineNumber ?? 0) + 1}`;
+    byFunction.set(where, (byFunction.get(where) ?? 0) + next);
   }
-  return byLayer;
+  return { byLayer, byFunction };
 }
 
 main().catch((error: unknown) => {

@@ -1,14 +1,15 @@
 import 'reflect-metadata';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
+import proxyaddr from 'proxy-addr';
 import pino, { type Logger } from 'pino';
 import { AuthService } from './auth/auth.service';
+import { BackgroundBcrypt, PASSWORD_THREAD_NICENESS } from './auth/background-bcrypt';
 import { LoginThrottle } from './auth/login-throttle';
 import { PasswordCheckAdmission } from './auth/password-check-admission';
 import { defaultMaxConcurrentHashes, PasswordHasher } from './auth/password-hasher';
@@ -21,6 +22,7 @@ import { abuseLimitRules } from './graphql/abuse-limits';
 import type { GraphQLContext } from './graphql/context';
 import { createContextBuilder } from './graphql/context-builder';
 import { createErrorFormatter, errorStatusPlugin } from './graphql/error-translation';
+import { createGraphQLHttp, type PlainMiddleware } from './graphql/graphql-http';
 import { installGraphiQL } from './graphql/graphiql';
 import { queryCostPlugin } from './graphql/query-cost';
 import { buildAppSchema } from './graphql/schema';
@@ -42,6 +44,7 @@ import { createMailer, createMailTemplates, type Mailer } from './mail';
 export const GRAPHQL_PATH = '/graphql';
 /** Larger JSON bodies are refused with 413 before any parsing work. */
 export const MAX_REQUEST_BODY = '100kb';
+const MAX_REQUEST_BODY_BYTES = 100 * 1024;
 
 export interface AppDependencies {
   store: Store;
@@ -76,10 +79,9 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
   const metrics = new AppMetrics({ processMetrics: dependencies.processMetrics ?? false });
   const store = timedStore(dependencies.store, metrics);
 
-  const hasher = new PasswordHasher(config.passwords.bcryptCost, {
-    maxConcurrentHashes: defaultMaxConcurrentHashes(config.runtime.workers),
-    metrics,
-  });
+  const maxConcurrentHashes = defaultMaxConcurrentHashes(config.runtime.workers);
+  const bcrypt = new BackgroundBcrypt({ threads: maxConcurrentHashes, niceness: PASSWORD_THREAD_NICENESS });
+  const hasher = new PasswordHasher(config.passwords.bcryptCost, { maxConcurrentHashes, bcrypt, metrics });
   const sessions = new SessionService({
     store: store.sessions,
     settings: {
@@ -130,7 +132,20 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
   const schema = await buildAppSchema({ auth, sessions, users, devices, account, twoFactor }, { stepUpMaxAgeSeconds: config.session.stepUpMaxAgeSeconds, clock });
 
   const app = express();
-  const httpServer = createServer(app);
+  app.disable('x-powered-by');
+  // Nothing here is cached (no-store, or per user): an ETag would be a hash over every answer for nothing.
+  app.disable('etag');
+  app.set('trust proxy', config.http.trustProxy);
+  // Express' own compilation of TRUST_PROXY: the direct door reads the client's address exactly as `req.ip` does.
+  const trustProxy = app.get('trust proxy fn') as Parameters<typeof proxyaddr>[1];
+  const cookieSettings = {
+    session: { name: sessionCookieName(config.session.cookieSecure), secure: config.session.cookieSecure },
+    device: { name: deviceCookieName(config.session.cookieSecure), secure: config.session.cookieSecure },
+  };
+  const requestContext = requestContextMiddleware(baseLogger, metrics);
+  const cors = config.http.corsOrigins.length > 0 ? corsFor(config.http.corsOrigins) : null;
+  // Its requests are handed out once everything is built (below).
+  const httpServer = createServer();
   const production = config.environment === 'production';
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -157,9 +172,16 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
   await apollo.start();
   await hasher.warmUp();
 
-  app.disable('x-powered-by');
-  app.set('trust proxy', config.http.trustProxy);
-  app.use(requestContextMiddleware(baseLogger, metrics));
+  const graphqlHttp = createGraphQLHttp({
+    apollo,
+    context: createContextBuilder(sessions, cookieSettings, clock, (req) => proxyaddr(req, trustProxy)),
+    // What Express runs before /graphql, in the same order: the direct door runs it too.
+    middleware: [requestContext, securityHeaders, noStore, ...(cors ? [cors] : [])],
+    maxBodyBytes: MAX_REQUEST_BODY_BYTES,
+    refuse: (res, status) => sendJson(res, status, refusalBody(status === 413 ? 'entity.too.large' : 'entity.parse.failed')),
+  });
+
+  app.use(requestContext);
   app.use(securityHeaders);
 
   app.get('/healthz', (_req, res) => {
@@ -177,26 +199,18 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
 
   const graphql = express.Router();
   graphql.use(noStore);
-  if (config.http.corsOrigins.length > 0) graphql.use(GRAPHQL_PATH, corsFor(config.http.corsOrigins));
+  if (cors) graphql.use(GRAPHQL_PATH, cors);
   if (config.http.graphiqlEnabled) installGraphiQL(graphql, GRAPHQL_PATH);
   graphql.post(GRAPHQL_PATH, requireJsonBody);
-  graphql.use(
-    GRAPHQL_PATH,
-    express.json({ limit: MAX_REQUEST_BODY }),
-    expressMiddleware(apollo, {
-      context: createContextBuilder(
-        sessions,
-        {
-          session: { name: sessionCookieName(config.session.cookieSecure), secure: config.session.cookieSecure },
-          device: { name: deviceCookieName(config.session.cookieSecure), secure: config.session.cookieSecure },
-        },
-        clock,
-      ),
-    }),
-  );
+  // GET queries, and the POSTs the direct door leaves to Express (compressed, another charset).
+  graphql.use(GRAPHQL_PATH, express.json({ limit: MAX_REQUEST_BODY }), (req, res, next) => {
+    graphqlHttp.execute(req, res, req.body).catch(next);
+  });
   app.use(graphql);
   app.use(notFound);
   app.use(createHttpErrorHandler(logger));
+  // A JSON POST to /graphql takes the direct door; everything else goes through Express.
+  httpServer.on('request', (req, res) => (graphqlHttp.servesDirectly(req) ? graphqlHttp.serveDirectly(req, res) : app(req, res)));
 
   return {
     httpServer,
@@ -205,6 +219,7 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await account.idle();
       await mailer.close();
+      await bcrypt.close();
     },
   };
 }
@@ -213,7 +228,7 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
  * helmet's headers for an API: nothing it serves should render, frame or load anything,
  * so the CSP forbids all; the GraphiQL page sets its own policy (graphql/graphiql.ts).
  */
-const securityHeaders = precomputed(
+const securityHeaders: PlainMiddleware = precomputed(
   helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -227,7 +242,7 @@ const securityHeaders = precomputed(
  * nonce): run once here, against a response that records what it sets and removes, and
  * replayed on every response from the recorded list.
  */
-function precomputed(middleware: RequestHandler): RequestHandler {
+function precomputed(middleware: RequestHandler): PlainMiddleware {
   const set: Array<[string, string | string[]]> = [];
   const removed: string[] = [];
   const recorder = {
@@ -246,7 +261,7 @@ function precomputed(middleware: RequestHandler): RequestHandler {
   };
 }
 
-const noStore: RequestHandler = (_req, res, next) => {
+const noStore: PlainMiddleware = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');
   next();
 };
@@ -260,7 +275,7 @@ const requireJsonBody: RequestHandler = (req, res, next) => {
   res.status(415).json(errorBody('POST /graphql accepts only Content-Type: application/json.', 'BAD_REQUEST'));
 };
 
-function corsFor(origins: readonly string[]): RequestHandler {
+function corsFor(origins: readonly string[]): PlainMiddleware {
   const allowed = new Set(origins);
   return cors({
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
@@ -281,13 +296,7 @@ function createHttpErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: { status?: number; statusCode?: number; type?: string; expose?: boolean }, _req, res, _next) => {
     const status = error.status ?? error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      const message =
-        error.type === 'entity.too.large'
-          ? `Request body is larger than ${MAX_REQUEST_BODY}.`
-          : error.type === 'entity.parse.failed'
-            ? 'Request body is not valid JSON.'
-            : 'Bad request.';
-      res.status(status).json(errorBody(message, 'BAD_REQUEST'));
+      res.status(status).json(refusalBody(error.type));
       return;
     }
     logger.error({ err: error }, 'unhandled HTTP error');
@@ -297,4 +306,20 @@ function createHttpErrorHandler(logger: Logger): ErrorRequestHandler {
 
 function errorBody(message: string, code: string) {
   return { errors: [{ message, extensions: { code } }] };
+}
+
+/** A body the server would not read (the body parser's error types), as JSON. */
+function refusalBody(type: string | undefined) {
+  const message =
+    type === 'entity.too.large' ? `Request body is larger than ${MAX_REQUEST_BODY}.` : type === 'entity.parse.failed' ? 'Request body is not valid JSON.' : 'Bad request.';
+  return errorBody(message, 'BAD_REQUEST');
+}
+
+/** What Express' `res.status(status).json(body)` writes, for the door without Express. */
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }

@@ -16,13 +16,13 @@ export async function graphqlRequest<TData>(
   query: string,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
-): Promise<{ data: TData | null; errors: Array<{ message: string; extensions?: { code?: string } }> | undefined; setCookies: string[] }> {
+): Promise<{ data: TData | null; errors: Array<{ message: string; extensions?: { code?: string; retryAfterSeconds?: number } }> | undefined; setCookies: string[] }> {
   const response = await fetch(graphqlUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: TData | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+  const body = (await response.json()) as { data?: TData | null; errors?: Array<{ message: string; extensions?: { code?: string; retryAfterSeconds?: number } }> };
   return { data: body.data ?? null, errors: body.errors, setCookies: response.headers.getSetCookie() };
 }
 
@@ -53,6 +53,12 @@ async function signIn(
   const { data, errors, setCookies } = await graphqlRequest<Record<string, { token: string | null }>>(graphqlUrl, query, {
     input: { ...credentials, transport },
   });
+  // The server's line of password checks is full for this client: wait as it says, as a real client would.
+  const retryAfter = errors?.find((error) => error.extensions?.code === 'RATE_LIMITED')?.extensions?.retryAfterSeconds;
+  if (typeof retryAfter === 'number' && retryAfter <= 5) {
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    return signIn(graphqlUrl, query, field, credentials, transport);
+  }
   if (errors || !data) throw new Error(`${field} failed: ${JSON.stringify(errors)}`);
   if (transport === 'HEADER') return { headers: { authorization: `Bearer ${data[field]!.token}` } };
   const cookie = setCookies[0]?.split(';')[0];

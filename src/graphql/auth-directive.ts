@@ -83,9 +83,17 @@ export function applyAuthDirectives(schema: GraphQLSchema, policy: AuthPolicy): 
       const resolve = field.resolve ?? defaultFieldResolver;
       return {
         ...field,
-        resolve: async (parent, args, context: GraphQLContext, info) => {
-          enforce(rule, parent, await context.caller.viewer(), policy.clock);
-          return resolve(parent, args, context, info);
+        resolve: (parent, args, context: GraphQLContext, info) => {
+          // Known once an earlier field asked: decided now, so that the field stays synchronous.
+          const known = context.caller.knownViewer();
+          if (known !== undefined) {
+            enforce(rule, parent, known, policy.clock);
+            return resolve(parent, args, context, info);
+          }
+          return context.caller.viewer().then((viewer) => {
+            enforce(rule, parent, viewer, policy.clock);
+            return resolve(parent, args, context, info);
+          });
         },
       };
     },

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { Request } from 'express';
+import type { Socket } from 'node:net';
 
 /**
  * The client's IP address as recorded on sessions and used by the throttles. `req.ip`
@@ -8,7 +8,7 @@ import type { Request } from 'express';
  * syntactically valid IP falls back to the socket's own address. IPv4-mapped IPv6 addresses
  * are written as IPv4, so one client has one spelling.
  */
-export function clientAddress(req: Pick<Request, 'ip' | 'socket'>): string | null {
+export function clientAddress(req: { ip: string | undefined; socket: Pick<Socket, 'remoteAddress'> }): string | null {
   const forwarded = req.ip;
   const address = forwarded !== undefined && isIP(forwarded) !== 0 ? forwarded : req.socket.remoteAddress;
   if (address === undefined || isIP(address) === 0) return null;

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Caller, type ResponseCookies } from '../session/caller';
 import { clearedCookieHeader, cookieHeader, presentedDeviceToken, presentedToken, type CookieSettings } from '../session/session-cookie';
 import type { SessionService } from '../session/session.service';
@@ -13,13 +13,19 @@ import { toGraphQLError } from './error-translation';
  * whole request with SERVICE_UNAVAILABLE (503) before anything runs: never anonymous. A
  * bad token makes the request anonymous (and its cookie expired).
  */
-export function createContextBuilder(sessions: SessionService, cookies: { session: CookieSettings; device: CookieSettings }, clock: Clock) {
-  return async ({ req, res }: { req: Request; res: Response }): Promise<GraphQLContext> => {
+export function createContextBuilder(
+  sessions: SessionService,
+  cookies: { session: CookieSettings; device: CookieSettings },
+  clock: Clock,
+  /** The address Express' `req.ip` would give: X-Forwarded-For as far as TRUST_PROXY trusts it. */
+  forwardedAddress: (req: IncomingMessage) => string | undefined,
+) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<GraphQLContext> => {
     const presented = presentedToken(req.headers, cookies.session.name);
     const authentication = presented ? await sessions.authenticate(presented.token).catch(failRequest) : null;
     const valid = authentication?.kind === 'valid' ? authentication : null;
     const caller = new Caller({
-      client: { ipAddress: clientAddress(req), userAgent: req.get('user-agent') ?? null },
+      client: { ipAddress: clientAddress({ ip: forwardedAddress(req), socket: req.socket }), userAgent: req.headers['user-agent'] ?? null },
       presented,
       presentedDevice: presentedDeviceToken(req.headers, cookies.device.name),
       authenticated: valid?.viewer ?? null,
@@ -45,7 +51,7 @@ class HttpResponseCookies implements ResponseCookies {
   private readonly values = new Map<'session' | 'device', string>();
 
   constructor(
-    private readonly res: Response,
+    private readonly res: ServerResponse,
     private readonly settings: { session: CookieSettings; device: CookieSettings },
     private readonly clock: Clock,
   ) {}

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -51,20 +51,23 @@ export interface RequestObserver {
  * line and records it in the metrics. Only the method, the route label and the status are
  * logged: never headers (cookies, Authorization), the URL, the query string or the body.
  */
-export function requestContextMiddleware(base: Logger, observer: RequestObserver): RequestHandler {
-  return (req, res, next) => {
-    const requestId = acceptedRequestId(req.get(REQUEST_ID_HEADER));
+export function requestContextMiddleware(base: Logger, observer: RequestObserver) {
+  // The request line's fields are fixed and hold no credential: it skips the redaction every other line goes through.
+  const requestLog = base.child({}, { redact: { paths: [] } });
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const incoming = req.headers['x-request-id'];
+    const requestId = acceptedRequestId(typeof incoming === 'string' ? incoming : undefined);
     const startedAt = performance.now();
     // Read now: mounted routers rewrite req.url while they handle the request.
-    const route = routeLabel(req.path);
+    const route = routeLabel(pathOf(req.url ?? '/'));
     res.setHeader(REQUEST_ID_HEADER, requestId);
     // 'close' also comes when the client went away before the response was finished.
     res.once('close', () => {
       const durationSeconds = (performance.now() - startedAt) / 1000;
-      observer.httpRequestFinished(req.method, route, res.statusCode, durationSeconds);
+      observer.httpRequestFinished(req.method ?? 'GET', route, res.statusCode, durationSeconds);
       // Probes arrive every few seconds; at info they would drown everything else.
       const level = route === '/healthz' || route === '/readyz' || route === '/metrics' ? 'debug' : 'info';
-      base[level](
+      requestLog[level](
         {
           reqId: requestId,
           method: req.method,
@@ -81,6 +84,11 @@ export function requestContextMiddleware(base: Logger, observer: RequestObserver
 }
 
 const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
 
 /** A bounded set of labels: the known routes, GraphiQL's assets as one, everything else as one. */
 function routeLabel(path: string): string {

@@ -1,4 +1,4 @@
-import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hash, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { ID_PATTERN } from './ids';
 
 /**
@@ -67,6 +67,14 @@ export function verifyToken(kind: string, token: string, verificationSecrets: re
   return valid ? { userId, id, secret } : null;
 }
 
-function mac(payload: string, key: string): string {
+/** Each signing secret as a key object, imported once rather than on every token checked. */
+const keys = new Map<string, KeyObject>();
+
+function mac(payload: string, secret: string): string {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    keys.set(secret, key);
+  }
   return createHmac('sha256', key).update(payload).digest('base64url');
 }

@@ -98,7 +98,9 @@ describe.each<StoreKind>(['redis', 'memory'])('login throttling (%s store)', (st
   });
 
   it('locks the pair out after a parallel burst of wrong guesses', async () => {
-    const server = await start({ LOGIN_MAX_CONSECUTIVE_FAILURES: '3' });
+    // The line of password checks would refuse most of the burst at once (2 per account):
+    // widened here, so that every guess reaches the throttle this test is about.
+    const server = await start({ LOGIN_MAX_CONSECUTIVE_FAILURES: '3', PASSWORD_QUEUE_MAX_PER_ACCOUNT: '16', PASSWORD_QUEUE_MAX_PER_IP: '16' });
     const email = await signUp(server);
     await Promise.all(Array.from({ length: 8 }, () => login(server, email, WRONG)));
     const blocked = await login(server, email, PASSWORD);

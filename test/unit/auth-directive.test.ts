@@ -39,8 +39,9 @@ describe('@auth options (verified, aal, maxAge, fresh, beforeSecondFactor)', () 
     return { user, session: buildSessionRecord(clock, user.id, { aal: options.aal ?? 1, authenticatedAt, secondFactorPending: options.pending ?? false }) };
   }
 
-  async function ask(field: string, who: Viewer | null) {
-    const contextValue: GraphQLContext = { caller: { viewer: async () => who } as unknown as Caller };
+  /** Asks as an operation's first field would (the viewer still to be read), or, with `known`, a later one (the viewer known). */
+  async function ask(field: string, who: Viewer | null, { known = false } = {}) {
+    const contextValue: GraphQLContext = { caller: { viewer: async () => who, knownViewer: () => (known ? who : undefined) } as unknown as Caller };
     const result = await execute({ schema, document: parse(`{ ${field} }`), rootValue, contextValue });
     const error = result.errors?.[0];
     const original = error?.originalError as { code?: string; details?: Record<string, unknown> } | undefined;
@@ -90,5 +91,19 @@ describe('@auth options (verified, aal, maxAge, fresh, beforeSecondFactor)', () 
     expect(await ask('adminCompleting', viewer({ pending: true }))).toEqual({ code: 'FORBIDDEN' });
     expect(await ask('completing', null)).toEqual({ code: 'UNAUTHENTICATED' });
     expect(await ask('completing', viewer())).toEqual({ value: 'completing' });
+  });
+
+  it('decides the same when the viewer is already known (a later field: no waiting)', async () => {
+    const cases: Array<[string, Viewer | null]> = [
+      ['open', null],
+      ['signedIn', null],
+      ['verified', viewer()],
+      ['strong', viewer({ aal: 2 })],
+      ['recent', viewer({ authenticatedSecondsAgo: 301 })],
+      ['admin', viewer({ admin: true, emailVerified: true })],
+      ['signedIn', viewer({ pending: true })],
+      ['completing', viewer({ pending: true })],
+    ];
+    for (const [field, who] of cases) expect(await ask(field, who, { known: true })).toEqual(await ask(field, who));
   });
 });
