@@ -2,14 +2,14 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_PASSWORD, signUp, type Presented } from './support/graphql-client';
+import { BENCH_PASSWORD, login, signUp, type Presented } from './support/graphql-client';
 import { runLoadSample } from './support/load';
 import { startBenchRedis } from './support/redis-server';
 import { printTable } from './support/report';
 import { startServerProcess } from './support/server-process';
 
 /*
- * npm run bench:profile [-- --duration 15 --connections 50 --query '{ me { id email } }']
+ * npm run bench:profile [-- --duration 15 --connections 50 --query '{ me { id email } }' --sessions 1 --functions 0]
  *
  * Where a signed-in request's CPU goes, layer by layer: the built server (as `npm start`
  * runs it) under `node --cpu-prof`, loaded with an authenticated query over loopback; the
@@ -68,6 +68,8 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '50' },
       query: { type: 'string', default: '{ me { id email } }' },
       functions: { type: 'string', default: '0' },
+      // One user with this many sessions presents the last on every connection (for mySessions).
+      sessions: { type: 'string', default: '1' },
     },
   });
   const durationSeconds = Number(values.duration);
@@ -81,7 +83,14 @@ async function main(): Promise<void> {
     let requests: number;
     try {
       const viewers: Presented[] = [];
-      for (let i = 0; i < connections; i++) viewers.push(await signUp(server.graphqlUrl, { email: `profile-${i}@bench.example`, password: BENCH_PASSWORD }, i % 2 === 0 ? 'HEADER' : 'COOKIE'));
+      const sessions = Number(values.sessions);
+      if (sessions > 1) {
+        const owner = { email: 'profile-owner@bench.example', password: BENCH_PASSWORD };
+        await signUp(server.graphqlUrl, owner, 'HEADER');
+        for (let i = 1; i < sessions; i++) viewers.splice(0, 1, await login(server.graphqlUrl, owner, 'HEADER'));
+      } else {
+        for (let i = 0; i < connections; i++) viewers.push(await signUp(server.graphqlUrl, { email: `profile-${i}@bench.example`, password: BENCH_PASSWORD }, i % 2 === 0 ? 'HEADER' : 'COOKIE'));
+      }
       const load = { graphqlUrl: server.graphqlUrl, body: JSON.stringify({ query: values.query }), connections, headersOf: (index: number) => viewers[index % viewers.length]!.headers };
       console.log(`warming up, then ${durationSeconds} s of ${values.query} over ${connections} connections`);
       await runLoadSample({ ...load, durationSeconds: 3 });

@@ -54,6 +54,30 @@ describe('with a real Redis', () => {
       expect(dump).not.toContain(secret);
     });
 
+    it.each([
+      ['before step-up existed (8 fields)', (hash: string, t: number) => [hash, 'C', t, t, t + 600_000, t + 3_600_000, '203.0.113.7', 'old agent']],
+      ['with every field written out (11)', (hash: string, t: number) => [hash, 'H', t, t, t + 600_000, t + 3_600_000, null, null, t, 1, 0]],
+    ])('reads and rewrites a session record an older version wrote %s', async (_layout, layout) => {
+      const keyPrefix = `${runPrefix}layout-${_layout.length}:`;
+      const clock = new ManualClock();
+      const store = createRedisStore({ redis, clock, keyPrefix });
+      const keys = new RedisKeyspace(keyPrefix);
+      const user = buildUserRecord(clock);
+      expect(await store.users.createUser(user)).toBe('created');
+      const sessionId = newId();
+      const now = clock.now().getTime();
+      await redis.set(keys.session(user.id, sessionId), JSON.stringify(layout('stored-hash', now)), 'PX', 3_600_000);
+      await redis.zadd(keys.sessionIndex(user.id), now + 600_000, sessionId);
+
+      const { session } = await store.sessions.findSessionWithUser(user.id, sessionId);
+      expect(session).toMatchObject({ id: sessionId, secretHash: 'stored-hash', aal: 1, secondFactorPending: false, authenticatedAt: new Date(now) });
+      clock.advanceBySeconds(90);
+      const touched = { ...session!, lastSeenAt: clock.now(), expiresAt: new Date(clock.now().getTime() + 600_000) };
+      // Compared with what was read, not with how this version would write it.
+      expect(await store.sessions.updateSession(session!, touched)).toBe('updated');
+      expect((await store.sessions.findSessionWithUser(user.id, sessionId)).session).toEqual(touched);
+    });
+
     it('takes over an address whose user is gone (a deletion interrupted between its two steps)', async () => {
       const keyPrefix = `${runPrefix}dangling:`;
       const clock = new ManualClock();

@@ -26,10 +26,11 @@ type EncodedSession = [
   absoluteExpiresAtMillis: number,
   ipAddress: string | null,
   userAgent: string | null,
-  /** Absent from records written before step-up existed: createdAt, aal 1. */
+  /** Absent: createdAt (never stepped up), as in records written before step-up existed. */
   authenticatedAtMillis?: number,
+  /** Absent: 1. */
   aal?: AssuranceLevel,
-  /** 1 while the session waits for its second factor; absent or 0 otherwise. */
+  /** 1 while the session waits for its second factor; absent: 0. */
   secondFactorPending?: 0 | 1,
 ];
 export const LAST_SEEN_LUA_POSITION = 4;
@@ -49,6 +50,15 @@ export function encodeSessionRecord(session: SessionRecord): string {
     session.aal,
     session.secondFactorPending ? 1 : 0,
   ];
+  // Trailing fields at their defaults are left out: most sessions are never stepped up, and
+  // their records stay as small as before those fields existed (memory is per session).
+  if (!session.secondFactorPending) {
+    encoded.pop();
+    if (session.aal === 1) {
+      encoded.pop();
+      if (session.authenticatedAt.getTime() === session.createdAt.getTime()) encoded.pop();
+    }
+  }
   return JSON.stringify(encoded);
 }
 

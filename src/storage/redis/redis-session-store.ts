@@ -16,6 +16,19 @@ import {
   UPDATE_SESSION,
 } from './session.scripts';
 
+/**
+ * The stored text each session record was decoded from. A rewrite applies only if the key
+ * still holds what was read; comparing against the text read (rather than a fresh encoding
+ * of the record) keeps that true for records an older version wrote in another layout.
+ */
+const storedText = new WeakMap<SessionRecord, string>();
+
+function decodeStored(userId: string, sessionId: string, raw: string): SessionRecord {
+  const session = decodeSessionRecord(userId, sessionId, raw);
+  storedText.set(session, raw);
+  return session;
+}
+
 export class RedisSessionStore implements SessionStore {
   private readonly runScript: ScriptRunner;
 
@@ -58,7 +71,7 @@ export class RedisSessionStore implements SessionStore {
 
   async findSessionWithUser(userId: string, sessionId: string): Promise<SessionWithUser> {
     const [rawSession, rawUser] = await callStore(() => this.redis.mget(this.keys.session(userId, sessionId), this.keys.user(userId)));
-    const session = rawSession ? decodeSessionRecord(userId, sessionId, rawSession) : null;
+    const session = rawSession ? decodeStored(userId, sessionId, rawSession) : null;
     // Redis expires the key by its own clock; the store's clock decides (they agree in production).
     const live = session && session.expiresAt > this.clock.now() ? session : null;
     return { session: live, user: rawUser ? decodeUserRecord(rawUser) : null };
@@ -69,8 +82,7 @@ export class RedisSessionStore implements SessionStore {
       this.runScript(
         UPDATE_SESSION,
         [this.keys.sessionIndex(next.userId), this.keys.session(next.userId, next.id)],
-        // The encoding is deterministic: the record as read encodes to what is stored.
-        [next.id, encodeSessionRecord(previous), encodeSessionRecord(next), next.expiresAt.getTime(), this.clock.now().getTime()],
+        [next.id, storedText.get(previous) ?? encodeSessionRecord(previous), encodeSessionRecord(next), next.expiresAt.getTime(), this.clock.now().getTime()],
       ),
     );
     return result === 1 ? 'updated' : result === 2 ? 'changed' : 'gone';
@@ -87,7 +99,7 @@ export class RedisSessionStore implements SessionStore {
     )) as string[];
     const sessions: SessionRecord[] = [];
     for (let i = 0; i < flat.length; i += 2) {
-      sessions.push(decodeSessionRecord(userId, flat[i]!, flat[i + 1]!));
+      sessions.push(decodeStored(userId, flat[i]!, flat[i + 1]!));
     }
     return sessions;
   }
