@@ -31,7 +31,7 @@ const DEFAULT_SESSIONS_PER_USER = 10;
 /** Store calls in flight at once (the client pipelines them). */
 const CONCURRENCY = 500;
 const PROJECTED_SESSIONS = [1_000_000, 10_000_000];
-const TARGET_BYTES_PER_SESSION = 300;
+const TARGET_BYTES_PER_SESSION = 400;
 
 interface Pass {
   name: string;

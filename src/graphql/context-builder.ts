@@ -21,13 +21,16 @@ export function createContextBuilder(
   forwardedAddress: (req: IncomingMessage) => string | undefined,
 ) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<GraphQLContext> => {
+    // The peer's address is taken now: a socket that closes before an operation reads it forgets it.
+    const remoteAddress = req.socket.remoteAddress;
+    const peer = { headers: req.headers, socket: { remoteAddress }, connection: { remoteAddress } } as unknown as IncomingMessage;
     const presented = presentedToken(req.headers, cookies.session.name);
     const authentication = presented ? await sessions.authenticate(presented.token).catch(failRequest) : null;
     const valid = authentication?.kind === 'valid' ? authentication : null;
     const caller = new Caller({
-      client: { ipAddress: clientAddress({ ip: forwardedAddress(req), socket: req.socket }), userAgent: req.headers['user-agent'] ?? null },
+      client: () => ({ ipAddress: clientAddress({ ip: forwardedAddress(peer), socket: peer.socket }), userAgent: req.headers['user-agent'] ?? null }),
       presented,
-      presentedDevice: presentedDeviceToken(req.headers, cookies.device.name),
+      presentedDevice: () => presentedDeviceToken(req.headers, cookies.device.name),
       authenticated: valid?.viewer ?? null,
       ...(valid?.idleExpirySlideDue ? { beforeFirstUse: (viewer) => sessions.slideIdleExpiry(viewer) } : {}),
       cookies: new HttpResponseCookies(res, cookies, clock),

@@ -21,11 +21,12 @@ export interface SignedIn {
 }
 
 export interface CallerInit {
-  client: ClientInfo;
+  /** Where the request came from; read only by the operations that need it (sign-in, throttles). */
+  client: () => ClientInfo;
   /** The session token the request presented, if any. */
   presented: PresentedToken | null;
-  /** The known-device token the request presented (X-Device-Token header, else the device cookie), if any. */
-  presentedDevice: PresentedToken | null;
+  /** The known-device token the request presented (X-Device-Token header, else the device cookie), if any; read when needed. */
+  presentedDevice: () => PresentedToken | null;
   /** Who the presented token proved the caller to be; null when none was presented or it was rejected. */
   authenticated: Viewer | null;
   /**
@@ -52,21 +53,32 @@ export interface CallerInit {
  * - a presented token was rejected: a presented cookie is expired.
  */
 export class Caller {
-  readonly client: ClientInfo;
   readonly presented: PresentedToken | null;
+  private clientInfo: ClientInfo | undefined;
+  private device: PresentedToken | null | undefined;
   private viewerPromise: Promise<Viewer | null> | null = null;
   /** The viewer once `viewerPromise` has settled (null: anonymous); undefined before. */
   private settled: Viewer | null | undefined = undefined;
   private readonly reads = new Map<string, Promise<unknown>>();
 
   constructor(private readonly init: CallerInit) {
-    this.client = init.client;
     this.presented = init.presented;
+  }
+
+  /** Where the request came from (its address as TRUST_PROXY allows, its user agent). */
+  get client(): ClientInfo {
+    this.clientInfo ??= this.init.client();
+    return this.clientInfo;
   }
 
   /** The known-device token this request presented, if any. */
   get presentedDevice(): string | null {
-    return this.init.presentedDevice?.token ?? null;
+    return this.presentedDeviceToken()?.token ?? null;
+  }
+
+  private presentedDeviceToken(): PresentedToken | null {
+    if (this.device === undefined) this.device = this.init.presentedDevice();
+    return this.device;
   }
 
   /** Who is asking (null: anonymous). */
@@ -167,7 +179,7 @@ export class Caller {
 
   /** The device whose token this request presented was forgotten. */
   deviceForgotten(): void {
-    if (this.init.presentedDevice?.via === 'cookie') this.init.cookies.clearDevice();
+    if (this.presentedDeviceToken()?.via === 'cookie') this.init.cookies.clearDevice();
   }
 
   private expirePresentedCookie(options: { clearSiteData?: boolean } = {}): void {
