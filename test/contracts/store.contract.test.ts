@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
+import pino from 'pino';
 import { hashTokenSecret, newTokenSecret } from '../../src/session/session-token';
 import { ManualClock } from '../../src/shared/clock';
 import { StoreUnavailableError } from '../../src/shared/app-error';
@@ -7,9 +8,11 @@ import { newId } from '../../src/shared/ids';
 import { connectRedisClient, createRedisClient, type RedisClient } from '../../src/storage/redis/redis-client';
 import { createMemoryStore } from '../../src/storage/memory/memory-store';
 import { RedisKeyspace } from '../../src/storage/redis/keyspace';
+import { encodeSessionRecord } from '../../src/storage/redis/records';
 import { createRedisStore } from '../../src/storage/redis/redis-store';
+import { migrateSessionLayout } from '../../src/storage/redis/session-layout-migration';
 import { buildSessionRecord, buildUserRecord, storeSession } from '../support/fixtures';
-import { connectTestRedis, deleteKeysWithPrefix, listKeys, uniqueKeyPrefix } from '../support/redis';
+import { connectTestRedis, deleteKeysWithPrefix, dumpValues, listKeys, uniqueKeyPrefix } from '../support/redis';
 import { describeStoreContract, redisStoreFactory } from './store.contract';
 
 describeStoreContract('memory', async (clock) => {
@@ -66,8 +69,8 @@ describe('with a real Redis', () => {
       expect(await store.users.createUser(user)).toBe('created');
       const sessionId = newId();
       const now = clock.now().getTime();
-      await redis.set(keys.session(user.id, sessionId), JSON.stringify(layout('stored-hash', now)), 'PX', 3_600_000);
-      await redis.zadd(keys.sessionIndex(user.id), now + 600_000, sessionId);
+      await redis.hset(keys.sessions(user.id), sessionId, JSON.stringify(layout('stored-hash', now)));
+      await redis.pexpire(keys.sessions(user.id), 3_600_000);
 
       const { session } = await store.sessions.findSessionWithUser(user.id, sessionId);
       expect(session).toMatchObject({ id: sessionId, secretHash: 'stored-hash', aal: 1, secondFactorPending: false, authenticatedAt: new Date(now) });
@@ -76,6 +79,40 @@ describe('with a real Redis', () => {
       // Compared with what was read, not with how this version would write it.
       expect(await store.sessions.updateSession(session!, touched)).toBe('updated');
       expect((await store.sessions.findSessionWithUser(user.id, sessionId)).session).toEqual(touched);
+    });
+
+    it('moves sessions an earlier version kept as keys of their own into the hash, once, on open', async () => {
+      const keyPrefix = `${runPrefix}move:`;
+      const clock = new ManualClock();
+      const keys = new RedisKeyspace(keyPrefix);
+      const store = createRedisStore({ redis, clock, keyPrefix });
+      const user = buildUserRecord(clock);
+      expect(await store.users.createUser(user)).toBe('created');
+      const now = clock.now().getTime();
+      const live = buildSessionRecord(clock, user.id);
+      const olderLive = buildSessionRecord(clock, user.id, { expiresAt: new Date(now + 60_000) });
+      const expired = buildSessionRecord(clock, user.id, { expiresAt: new Date(now - 1000) });
+      // The earlier layout: a key per session, and a sorted set of id → expiry under the name the hash has now.
+      for (const session of [live, olderLive]) {
+        await redis.set(`${keyPrefix}{u:${user.id}}:s:${session.id}`, encodeSessionRecord(session), 'PXAT', session.expiresAt.getTime());
+      }
+      for (const session of [live, olderLive, expired]) await redis.zadd(keys.sessions(user.id), session.expiresAt.getTime(), session.id);
+      const logger = pino({ level: 'silent' });
+
+      await Promise.all([migrateSessionLayout(redis, keys, clock, logger), migrateSessionLayout(redis, keys, clock, logger)]);
+
+      expect(await redis.type(keys.sessions(user.id))).toBe('hash');
+      expect(await listKeys(redis, `${keyPrefix}{u:${user.id}}:s:`)).toEqual([]);
+      expect(Number(await redis.call('PEXPIRETIME', keys.sessions(user.id)))).toBe(live.expiresAt.getTime());
+      expect((await store.sessions.listSessions(user.id)).map((session) => session.id).sort()).toEqual([live.id, olderLive.id].sort());
+      expect((await store.sessions.findSessionWithUser(user.id, live.id)).session).toEqual(live);
+      expect(await store.sessions.listSessionEvents(user.id, 10)).toEqual([{ sessionId: expired.id, reason: 'expired', actorId: null, at: expired.expiresAt }]);
+      expect(await redis.get(`${keyPrefix}layout:sessions`)).toBe('hash');
+
+      // Once marked, a start reads the marker and nothing else: a key in the old shape is left alone.
+      await redis.zadd(`${keyPrefix}{u:${newId()}}:sessions`, now + 60_000, newId());
+      await migrateSessionLayout(redis, keys, clock, logger);
+      expect(await listKeys(redis, `${keyPrefix}{u:`)).toHaveLength(4);
     });
 
     it('takes over an address whose user is gone (a deletion interrupted between its two steps)', async () => {
@@ -108,34 +145,6 @@ describe('with a real Redis', () => {
     }, 5000);
   });
 });
-
-/** Every value under the prefix (strings, sorted sets, and any other type), as one text. */
-async function dumpValues(redis: Redis, prefix: string): Promise<string> {
-  const parts: string[] = [];
-  for (const key of await listKeys(redis, prefix)) {
-    const type = await redis.type(key);
-    switch (type) {
-      case 'string':
-        parts.push(key, (await redis.get(key)) ?? '');
-        break;
-      case 'zset':
-        parts.push(key, ...(await redis.zrange(key, 0, -1, 'WITHSCORES')));
-        break;
-      case 'hash':
-        parts.push(key, ...Object.entries(await redis.hgetall(key)).flat());
-        break;
-      case 'set':
-        parts.push(key, ...(await redis.smembers(key)));
-        break;
-      case 'list':
-        parts.push(key, ...(await redis.lrange(key, 0, -1)));
-        break;
-      default:
-        throw new Error(`unexpected ${type} at ${key}: teach dumpValues to read it`);
-    }
-  }
-  return parts.join('\n');
-}
 
 /**
  * Disconnects a client whose socket never opened. ioredis then waits up to its

@@ -14,7 +14,7 @@ import type { PasswordReplacement } from '../../src/storage/user-store';
 import { Role, type UserRecord } from '../../src/user/user.model';
 import { hashTokenSecret, newTokenSecret } from '../../src/session/session-token';
 import { buildSessionRecord, buildUserRecord, secondsAfter, touchedAt, storeSession } from '../support/fixtures';
-import { listKeys } from '../support/redis';
+import { decodeSessionRecord } from '../../src/storage/redis/records';
 
 /** One store under test, made fresh for every test. */
 export interface StoreUnderTest {
@@ -23,7 +23,8 @@ export interface StoreUnderTest {
    * Stores with a raw keyspace (Redis) expose one user's session keys and index entries,
    * so that the suite can check that they never drift apart.
    */
-  readSessionKeyspace?(userId: string): Promise<{ sessionKeyIds: string[]; indexIds: string[] }>;
+  /** What the user's sessions hash holds: its session ids, the latest expiry among its records, and the hash's own expiry (null without one). */
+  readSessionKeyspace?(userId: string): Promise<{ storedIds: string[]; latestRecordExpiry: number | null; keyExpiresAt: number | null }>;
   close(): Promise<void>;
 }
 
@@ -59,11 +60,14 @@ export function redisStoreFactory(redis: () => Redis | Cluster, runPrefix: strin
     return {
       store: createRedisStore({ redis: client, clock, keyPrefix }),
       readSessionKeyspace: async (userId) => {
-        const sessionKeyPrefix = keys.sessionKeyPrefix(userId);
-        const sessionKeys = await listKeys(client, sessionKeyPrefix);
+        const key = keys.sessions(userId);
+        const records = await client.hgetall(key);
+        const expiries = Object.values(records).map((raw) => decodeSessionRecord(userId, 'id', raw).expiresAt.getTime());
+        const keyExpiresAt = Number(await client.call('PEXPIRETIME', key));
         return {
-          sessionKeyIds: sessionKeys.map((key) => key.slice(sessionKeyPrefix.length)),
-          indexIds: await client.zrange(keys.sessionIndex(userId), 0, -1),
+          storedIds: Object.keys(records),
+          latestRecordExpiry: expiries.length > 0 ? Math.max(...expiries) : null,
+          keyExpiresAt: keyExpiresAt > 0 ? keyExpiresAt : null,
         };
       },
       close: async () => {},
@@ -103,12 +107,16 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       return (await store.sessions.listSessions(userId)).map((session) => session.id).sort();
     }
 
-    /** Redis only: the session keys and the index entries name exactly the expected sessions (no orphan, no stale entry). */
+    /**
+     * Redis only: the user's sessions hash holds exactly the expected sessions (no stale
+     * record), and lives at least as long as the longest-lived of them (none lost early).
+     */
     async function expectKeyspaceInStep(userId: string, expectedIds: string[]): Promise<void> {
       if (!subject.readSessionKeyspace) return;
-      const { sessionKeyIds, indexIds } = await subject.readSessionKeyspace(userId);
-      expect(sessionKeyIds.sort()).toEqual([...expectedIds].sort());
-      expect(indexIds.sort()).toEqual([...expectedIds].sort());
+      const { storedIds, latestRecordExpiry, keyExpiresAt } = await subject.readSessionKeyspace(userId);
+      expect(storedIds.sort()).toEqual([...expectedIds].sort());
+      if (latestRecordExpiry === null) expect(keyExpiresAt).toBeNull();
+      else expect(keyExpiresAt).toBeGreaterThanOrEqual(latestRecordExpiry);
     }
 
     it('answers a health check', async () => {

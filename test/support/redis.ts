@@ -73,3 +73,31 @@ export async function deleteKeysWithPrefix(redis: Redis | Cluster, prefix: strin
   }
   return deleted;
 }
+
+/** Every value under the prefix (strings, sorted sets, and any other type), as one text. */
+export async function dumpValues(redis: Redis | Cluster, prefix: string): Promise<string> {
+  const parts: string[] = [];
+  for (const key of await listKeys(redis, prefix)) {
+    const type = await redis.type(key);
+    switch (type) {
+      case 'string':
+        parts.push(key, (await redis.get(key)) ?? '');
+        break;
+      case 'zset':
+        parts.push(key, ...(await redis.zrange(key, 0, -1, 'WITHSCORES')));
+        break;
+      case 'hash':
+        parts.push(key, ...Object.entries(await redis.hgetall(key)).flat());
+        break;
+      case 'set':
+        parts.push(key, ...(await redis.smembers(key)));
+        break;
+      case 'list':
+        parts.push(key, ...(await redis.lrange(key, 0, -1)));
+        break;
+      default:
+        throw new Error(`unexpected ${type} at ${key}: teach dumpValues to read it`);
+    }
+  }
+  return parts.join('\n');
+}

@@ -12,7 +12,7 @@ export interface RedisDurabilitySettings {
 /**
  * Sessions are only as durable as the Redis under them:
  * - with a maxmemory-policy other than `noeviction`, a Redis at its memory limit deletes
- *   keys to make room: sessions (logged out without a trace), session indexes, even users;
+ *   keys to make room: a user's sessions (logged out without a trace), even users;
  * - without AOF, a restart reloads the last RDB snapshot (or nothing): sessions ended since
  *   then (logouts, revocations, password changes) come back to life.
  * INFO rather than CONFIG GET: managed services (ElastiCache, Memorystore) disable CONFIG

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Every key of one user (record, session index, sessions, session events, account events, devices, mailed tokens) carries the hash tag
+ * Every key of one user (record, sessions, session events, account events, devices, mailed tokens) carries the hash tag
  * `{u:<userId>}`, so Redis Cluster puts them in one slot and a Lua script or MULTI can
  * change them together. Only the email lookup key lives elsewhere: it is read before the
  * user id is known.
@@ -15,17 +15,9 @@ export class RedisKeyspace {
     return `${this.prefix}{u:${userId}}:user`;
   }
 
-  sessionIndex(userId: string): string {
+  /** The user's sessions: a hash of session id → record (see session.scripts.ts). */
+  sessions(userId: string): string {
     return `${this.prefix}{u:${userId}}:sessions`;
-  }
-
-  /** Session keys are this plus the session id; Lua scripts build them from it. */
-  sessionKeyPrefix(userId: string): string {
-    return `${this.prefix}{u:${userId}}:s:`;
-  }
-
-  session(userId: string, sessionId: string): string {
-    return this.sessionKeyPrefix(userId) + sessionId;
   }
 
   /** The user's audit trail of ended sessions: a sorted set scored by the time each ended. */

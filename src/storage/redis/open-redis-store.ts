@@ -4,7 +4,9 @@ import type { Clock } from '../../shared/clock';
 import type { OpenedStore } from '../open-store';
 import { warnAboutRedisDurability } from './durability-check';
 import { connectRedisClient, createRedisClient } from './redis-client';
+import { RedisKeyspace } from './keyspace';
 import { createRedisStore } from './redis-store';
+import { migrateSessionLayout } from './session-layout-migration';
 
 const INITIAL_CONNECT_TIMEOUT_MILLIS = 5000;
 const RESTART_DELAY_MILLIS = 100;
@@ -42,12 +44,19 @@ export async function openRedisStore(
       if (!closing) redis.connect().catch(() => {});
     }, RESTART_DELAY_MILLIS).unref();
   });
+  const keys = new RedisKeyspace(options.keyPrefix);
+  const prepare = async () => {
+    await warnAboutRedisDurability(redis, logger);
+    await migrateSessionLayout(redis, keys, options.clock, logger);
+  };
   if (!(await connectRedisClient(redis, INITIAL_CONNECT_TIMEOUT_MILLIS))) {
     logger.warn('session store not reachable at start; requests get 503 and /readyz reports it until it is');
-    redis.once('ready', () => void warnAboutRedisDurability(redis, logger));
+    redis.once('ready', () => {
+      prepare().catch((error: unknown) => logger.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'could not move sessions to the current layout'));
+    });
   } else {
     logger.info({ store: storeConfig.kind }, 'session store connected');
-    await warnAboutRedisDurability(redis, logger);
+    await prepare();
   }
   return {
     store: createRedisStore({ redis, clock: options.clock, keyPrefix: options.keyPrefix }),

@@ -13,9 +13,9 @@ import type { Role, UserRecord } from '../../user/user.model';
  */
 
 /**
- * A session is a compact JSON array (memory per session matters at millions of sessions);
- * user and session ids live in the key, not the value. Positions are 1-based for the Lua
- * scripts that read a field (secretHash at 1, lastSeenAt at 4).
+ * A session is a compact JSON array (memory per session matters at millions of sessions),
+ * stored as one field of its user's sessions hash; user and session ids live in the key and
+ * the field name, not the value. Positions are 1-based for the Lua scripts that read a field.
  */
 type EncodedSession = [
   secretHash: string,
@@ -33,8 +33,7 @@ type EncodedSession = [
   /** 1 while the session waits for its second factor; absent: 0. */
   secondFactorPending?: 0 | 1,
 ];
-export const LAST_SEEN_LUA_POSITION = 4;
-export const SECOND_FACTOR_PENDING_LUA_POSITION = 11;
+export const SESSION_LUA_POSITIONS = { secretHash: 1, lastSeenAt: 4, expiresAt: 5, secondFactorPending: 11 } as const;
 
 export function encodeSessionRecord(session: SessionRecord): string {
   const encoded: EncodedSession = [

@@ -4,12 +4,13 @@ import type { Clock } from '../../shared/clock';
 import type { CreateSessionOptions, CreateSessionResult, RevokeSessionOptions, SessionStore, SessionUpdateResult, SessionWithUser } from '../session-store';
 import { callStore } from './errors';
 import type { RedisKeyspace } from './keyspace';
-import { decodeSessionEvent, decodeSessionRecord, decodeUserRecord, encodeSessionRecord, LAST_SEEN_LUA_POSITION, SECOND_FACTOR_PENDING_LUA_POSITION } from './records';
+import { decodeSessionEvent, decodeSessionRecord, decodeUserRecord, encodeSessionRecord } from './records';
 import type { RedisClient } from './redis-client';
 import { scriptRunner, type ScriptRunner } from './script-runner';
 import {
   CREATE_SESSION,
   LIST_SESSIONS,
+  READ_SESSION_WITH_USER,
   REVOKE_SESSION,
   REVOKE_USER_SESSIONS,
   sessionEventArguments,
@@ -17,7 +18,7 @@ import {
 } from './session.scripts';
 
 /**
- * The stored text each session record was decoded from. A rewrite applies only if the key
+ * The stored text each session record was decoded from. A rewrite applies only if the store
  * still holds what was read; comparing against the text read (rather than a fresh encoding
  * of the record) keeps that true for records an older version wrote in another layout.
  */
@@ -37,7 +38,7 @@ export class RedisSessionStore implements SessionStore {
     private readonly keys: RedisKeyspace,
     private readonly clock: Clock,
   ) {
-    this.runScript = scriptRunner(redis, [CREATE_SESSION, UPDATE_SESSION, LIST_SESSIONS, REVOKE_SESSION, REVOKE_USER_SESSIONS]);
+    this.runScript = scriptRunner(redis, [CREATE_SESSION, READ_SESSION_WITH_USER, UPDATE_SESSION, LIST_SESSIONS, REVOKE_SESSION, REVOKE_USER_SESSIONS]);
   }
 
   async createSession(session: SessionRecord, options: CreateSessionOptions): Promise<CreateSessionResult> {
@@ -45,23 +46,14 @@ export class RedisSessionStore implements SessionStore {
     const evicted = await callStore(() =>
       this.runScript(
         CREATE_SESSION,
-        [
-          this.keys.sessionIndex(session.userId),
-          this.keys.session(session.userId, session.id),
-          this.keys.sessionEvents(session.userId),
-          this.keys.user(session.userId),
-        ],
+        [this.keys.sessions(session.userId), this.keys.sessionEvents(session.userId), this.keys.user(session.userId)],
         [
           session.id,
           encodeSessionRecord(session),
-          session.expiresAt.getTime(),
           now,
           options.maxSessionsPerUser,
-          this.keys.sessionKeyPrefix(session.userId),
-          LAST_SEEN_LUA_POSITION,
           ...sessionEventArguments(now),
           options.credentialVersion,
-          SECOND_FACTOR_PENDING_LUA_POSITION,
           session.secondFactorPending ? 1 : 0,
         ],
       ),
@@ -70,9 +62,11 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async findSessionWithUser(userId: string, sessionId: string): Promise<SessionWithUser> {
-    const [rawSession, rawUser] = await callStore(() => this.redis.mget(this.keys.session(userId, sessionId), this.keys.user(userId)));
+    const [rawSession, rawUser] = (await callStore(() =>
+      this.runScript(READ_SESSION_WITH_USER, [this.keys.sessions(userId), this.keys.user(userId)], [sessionId]),
+    )) as [string | null, string | null];
     const session = rawSession ? decodeStored(userId, sessionId, rawSession) : null;
-    // Redis expires the key by its own clock; the store's clock decides (they agree in production).
+    // A record stays in its hash after its expiry until a write prunes it.
     const live = session && session.expiresAt > this.clock.now() ? session : null;
     return { session: live, user: rawUser ? decodeUserRecord(rawUser) : null };
   }
@@ -81,7 +75,7 @@ export class RedisSessionStore implements SessionStore {
     const result = await callStore(() =>
       this.runScript(
         UPDATE_SESSION,
-        [this.keys.sessionIndex(next.userId), this.keys.session(next.userId, next.id)],
+        [this.keys.sessions(next.userId)],
         [next.id, storedText.get(previous) ?? encodeSessionRecord(previous), encodeSessionRecord(next), next.expiresAt.getTime(), this.clock.now().getTime()],
       ),
     );
@@ -93,8 +87,8 @@ export class RedisSessionStore implements SessionStore {
     const flat = (await callStore(() =>
       this.runScript(
         LIST_SESSIONS,
-        [this.keys.sessionIndex(userId), this.keys.sessionEvents(userId)],
-        [now, this.keys.sessionKeyPrefix(userId), ...sessionEventArguments(now)],
+        [this.keys.sessions(userId), this.keys.sessionEvents(userId)],
+        [now, ...sessionEventArguments(now)],
       ),
     )) as string[];
     const sessions: SessionRecord[] = [];
@@ -109,7 +103,7 @@ export class RedisSessionStore implements SessionStore {
     const ended = await callStore(() =>
       this.runScript(
         REVOKE_SESSION,
-        [this.keys.sessionIndex(userId), this.keys.session(userId, sessionId), this.keys.sessionEvents(userId)],
+        [this.keys.sessions(userId), this.keys.sessionEvents(userId)],
         [
           sessionId,
           now,
@@ -128,11 +122,10 @@ export class RedisSessionStore implements SessionStore {
     const ended = (await callStore(() =>
       this.runScript(
         REVOKE_USER_SESSIONS,
-        [this.keys.sessionIndex(userId), this.keys.sessionEvents(userId)],
+        [this.keys.sessions(userId), this.keys.sessionEvents(userId)],
         [
           exceptSessionId ?? '',
           now,
-          this.keys.sessionKeyPrefix(userId),
           SESSION_END_REASONS[end.reason].storeCode,
           end.actorId ?? '',
           ...sessionEventArguments(now),

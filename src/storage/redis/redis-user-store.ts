@@ -95,13 +95,13 @@ export class RedisUserStore implements UserStore {
     const now = this.clock.now().getTime();
     const keys = [
       this.keys.user(userId),
-      this.keys.sessionIndex(userId),
+      this.keys.sessions(userId),
       this.keys.sessionEvents(userId),
       this.keys.devices(userId),
       ...EMAIL_TOKEN_KIND_NAMES.map((kind) => this.keys.emailToken(userId, kind)),
     ];
     const ended = (await callStore(() =>
-      this.runScript(DELETE_USER, keys, [now, this.keys.sessionKeyPrefix(userId), SESSION_END_REASONS[end.reason].storeCode, end.actorId ?? '', ...sessionEventArguments(now)]),
+      this.runScript(DELETE_USER, keys, [now, SESSION_END_REASONS[end.reason].storeCode, end.actorId ?? '', ...sessionEventArguments(now)]),
     )) as number;
     if (ended === -1) return null;
     // After the records: a crash in between leaves an address whose user is gone, which
@@ -143,13 +143,12 @@ export class RedisUserStore implements UserStore {
         const ended = (await callStore(() =>
           this.runScript(
             REPLACE_PASSWORD,
-            [this.keys.user(userId), this.keys.sessionIndex(userId), this.keys.sessionEvents(userId)],
+            [this.keys.user(userId), this.keys.sessions(userId), this.keys.sessionEvents(userId)],
             [
               expected,
               next,
               replacement.keepSessionId ?? '',
               now,
-              this.keys.sessionKeyPrefix(userId),
               SESSION_END_REASONS[replacement.end.reason].storeCode,
               replacement.end.actorId ?? '',
               ...sessionEventArguments(now),

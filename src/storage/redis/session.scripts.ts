@@ -1,16 +1,20 @@
 import { SESSION_END_REASONS, type SessionEndReason } from '../../session/session-end-reason';
 import { SESSION_EVENT_RETENTION } from '../../session/session.model';
+import { SESSION_LUA_POSITIONS } from './records';
 import type { LuaScript } from './script-runner';
 
 /*
- * Every script works on one user's keys: the index KEYS[1] (a sorted set of session id →
- * idle expiry in ms), session keys built from a prefix argument, and the session events.
- * All of them share the user's hash tag, so each script is atomic on Redis Cluster as well.
+ * Every script works on one user's keys: the sessions hash KEYS[1] (session id → record,
+ * see records.ts) and the session events. Both share the user's hash tag, so each script is
+ * atomic on Redis Cluster as well.
  *
- * An index entry's score always equals its session key's PXAT: pruning by score removes
- * exactly the sessions that have expired. Times come from the caller's clock.
+ * One hash per user, not one key per session: Redis spends about 180 bytes on every key
+ * (its name, entry, expiry entry and table slots), more than a third of what a session cost
+ * as a key of its own plus an index entry. Redis (before 7.4) cannot expire a hash field,
+ * so each record carries its expiry, every script treats a record whose expiry has passed
+ * as gone, those that write prune such records, and the hash itself expires with its
+ * longest-lived session. Times come from the caller's clock.
  */
-
 /**
  * One letter per reason in the stored events (from the reasons table). With ids of 22
  * characters a member stays under 64 bytes (zset-max-listpack-value), so Redis keeps a
@@ -57,37 +61,49 @@ export function sessionEventArguments(nowMillis: number): [cutoff: number, expir
   return [nowMillis - retentionMillis, nowMillis + retentionMillis, SESSION_EVENT_RETENTION.maxEventsPerUser];
 }
 
-/**
- * Deletes the sessions (and index entries) whose expiry is at or before `now` and records
- * them as expired at that expiry.
- */
-const PRUNE_EXPIRED = `
-local function prune_expired(index, prefix, now, events)
-  local expired = redis.call('ZRANGE', index, '-inf', now, 'BYSCORE', 'WITHSCORES')
-  for i = 1, #expired, 2 do
-    redis.call('DEL', prefix .. expired[i])
-  end
-  if #expired > 0 then
-    redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
-  end
-  record_expired(events, expired)
+/** Reading a record's fields in Lua. */
+export const SESSION_FIELDS = `
+local function session_expires_at(raw)
+  return cjson.decode(raw)[${SESSION_LUA_POSITIONS.expiresAt}]
 end
 `;
 
 /**
- * Ends every session in the index except `keep`, recording each end (one that had already
- * expired as such); returns the ids of those that were still live.
+ * Deletes the records whose expiry is at or before `now`, recording each as expired at its
+ * expiry; returns the live ones as a list of { id, raw } in no particular order.
+ */
+const PRUNE_EXPIRED = `
+local function prune_expired(sessions, now, events)
+  local entries = redis.call('HGETALL', sessions)
+  local live = {}
+  for i = 1, #entries, 2 do
+    local id, raw = entries[i], entries[i + 1]
+    local expires_at = session_expires_at(raw)
+    if expires_at <= tonumber(now) then
+      redis.call('HDEL', sessions, id)
+      record_session_end(events, expires_at, id, EXPIRED, '')
+    else
+      table.insert(live, { id = id, raw = raw })
+    end
+  end
+  return live
+end
+`;
+
+/**
+ * Ends every session except `keep`, recording each end (one that had already expired as
+ * such); returns the ids of those that were still live.
  */
 export const END_SESSIONS_EXCEPT = `
-local function end_sessions_except(index, prefix, keep, now, events, reason, actor)
-  local entries = redis.call('ZRANGE', index, 0, -1, 'WITHSCORES')
+local function end_sessions_except(sessions, keep, now, events, reason, actor)
+  local entries = redis.call('HGETALL', sessions)
   local ended = {}
   for i = 1, #entries, 2 do
-    local id, expires_at = entries[i], entries[i + 1]
+    local id = entries[i]
     if id ~= keep then
-      redis.call('DEL', prefix .. id)
-      redis.call('ZREM', index, id)
-      if tonumber(expires_at) > tonumber(now) then
+      local expires_at = session_expires_at(entries[i + 1])
+      redis.call('HDEL', sessions, id)
+      if expires_at > tonumber(now) then
         table.insert(ended, id)
         record_session_end(events, now, id, reason, actor)
       else
@@ -99,15 +115,15 @@ local function end_sessions_except(index, prefix, keep, now, events, reason, act
 end
 `;
 
-/** The index lives exactly as long as its longest-lived session. */
-export const EXPIRE_INDEX_WITH_LAST_SESSION = `
-local function expire_index_with_last_session(index)
-  local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
-  if #last == 0 then
-    redis.call('DEL', index)
-  else
-    redis.call('PEXPIREAT', index, last[2])
+/** The hash lives exactly as long as its longest-lived session (Redis deletes an empty hash itself). */
+export const EXPIRE_WITH_LAST_SESSION = `
+local function expire_with_last_session(sessions)
+  local latest = 0
+  for _, raw in ipairs(redis.call('HVALS', sessions)) do
+    local expires_at = session_expires_at(raw)
+    if expires_at > latest then latest = expires_at end
   end
+  if latest > 0 then redis.call('PEXPIREAT', sessions, string.format('%d', latest)) end
 end
 `;
 
@@ -124,63 +140,49 @@ end
 `;
 
 /**
- * KEYS: index, session, events, user. ARGV: session id, record, expires-at ms, now ms, max
- * sessions, session key prefix, position of lastSeenAt in the record, then the session
- * event arguments, then the credentialVersion the login verified, the position of the
- * second-factor-pending flag in the record, and 1 when the new session waits for a second
- * factor (0 otherwise). Returns the ids of sessions evicted because the user went over the
- * cap (those waiting for a second factor first, then the least recently used; a waiting
- * session ends only other waiting ones), or false (nil) when the user's credentialVersion
- * is not that one any more (or the user is gone): nothing is stored.
+ * KEYS: sessions, events, user. ARGV: session id, record, now ms, max sessions, then the
+ * session event arguments, then the credentialVersion the login verified, and 1 when the new
+ * session waits for a second factor (0 otherwise). Returns the ids of sessions evicted
+ * because the user went over the cap (those waiting for a second factor first, then the
+ * least recently used; a waiting session ends only other waiting ones), or false (nil) when
+ * the user's credentialVersion is not that one any more (or the user is gone): nothing is
+ * stored.
  */
 export const CREATE_SESSION: LuaScript = {
   name: 'sessionqlCreateSession',
-  numberOfKeys: 4,
-  lua: `${SESSION_EVENTS}${PRUNE_EXPIRED}${EXPIRE_INDEX_WITH_LAST_SESSION}${CREDENTIAL_VERSION}
-local index, key, events, user_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local id, record, expires_at, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local max_sessions, prefix, last_seen_position = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
-local pending_position, new_is_pending = tonumber(ARGV[12]), ARGV[13] == '1'
+  numberOfKeys: 3,
+  lua: `${SESSION_EVENTS}${SESSION_FIELDS}${PRUNE_EXPIRED}${EXPIRE_WITH_LAST_SESSION}${CREDENTIAL_VERSION}
+local sessions, events, user_key = KEYS[1], KEYS[2], KEYS[3]
+local id, record, now, max_sessions = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local new_is_pending = ARGV[9] == '1'
 
-if credential_version(user_key) ~= tonumber(ARGV[11]) then return false end
-prune_expired(index, prefix, now, events)
-redis.call('SET', key, record, 'PXAT', expires_at)
-redis.call('ZADD', index, expires_at, id)
+if credential_version(user_key) ~= tonumber(ARGV[8]) then return false end
+local live = prune_expired(sessions, now, events)
+redis.call('HSET', sessions, id, record)
 
 local evicted = {}
-local count = redis.call('ZCARD', index)
+local count = #live + 1
 if count > max_sessions then
   -- Sessions waiting for a second factor first, then the least recently used; a waiting
   -- session (whose owner may be someone with the password alone) never ends a signed-in one.
-  local others = {}
-  local entries = redis.call('ZRANGE', index, 0, -1, 'WITHSCORES')
-  for i = 1, #entries, 2 do
-    local other = entries[i]
-    if other ~= id then
-      local raw = redis.call('GET', prefix .. other)
-      if raw then
-        local decoded = cjson.decode(raw)
-        local pending = decoded[pending_position] == 1
-        if pending or not new_is_pending then
-          table.insert(others, { id = other, last_seen = decoded[last_seen_position], pending = pending })
-        end
-      else
-        -- Gone before its index entry said (expired by Redis' own clock).
-        redis.call('ZREM', index, other)
-        record_session_end(events, now, other, EXPIRED, '')
-        count = count - 1
+  local candidates = {}
+  for _, other in ipairs(live) do
+    if other.id ~= id then
+      local decoded = cjson.decode(other.raw)
+      local pending = decoded[${SESSION_LUA_POSITIONS.secondFactorPending}] == 1
+      if pending or not new_is_pending then
+        table.insert(candidates, { id = other.id, last_seen = decoded[${SESSION_LUA_POSITIONS.lastSeenAt}], pending = pending })
       end
     end
   end
-  table.sort(others, function(a, b)
+  table.sort(candidates, function(a, b)
     if a.pending ~= b.pending then return a.pending end
     return a.last_seen < b.last_seen
   end)
   local next_victim = 1
-  while count > max_sessions and others[next_victim] do
-    local victim = others[next_victim].id
-    redis.call('DEL', prefix .. victim)
-    redis.call('ZREM', index, victim)
+  while count > max_sessions and candidates[next_victim] do
+    local victim = candidates[next_victim].id
+    redis.call('HDEL', sessions, victim)
     record_session_end(events, now, victim, EVICTED_OVER_CAP, '')
     table.insert(evicted, victim)
     count = count - 1
@@ -188,67 +190,64 @@ if count > max_sessions then
   end
 end
 
-expire_index_with_last_session(index)
-finish_session_events(events, ARGV[8], ARGV[9], ARGV[10])
+expire_with_last_session(sessions)
+finish_session_events(events, ARGV[5], ARGV[6], ARGV[7])
 return evicted
 `,
 };
 
 /**
- * KEYS: index, session. ARGV: session id, expected record, new record, expires-at ms, now ms.
+ * KEYS: sessions, user. ARGV: session id. Returns the session's record (or nil) and the user
+ * record (or nil): what every authenticated request reads, in one round trip.
+ */
+export const READ_SESSION_WITH_USER: LuaScript = {
+  name: 'sessionqlReadSessionWithUser',
+  numberOfKeys: 2,
+  lua: `return { redis.call('HGET', KEYS[1], ARGV[1]), redis.call('GET', KEYS[2]) }`,
+};
+
+/**
+ * KEYS: sessions. ARGV: session id, expected record, new record, expires-at ms, now ms.
  * Rewrites a session that is still live (never one that ended or expired meanwhile) and still
  * holds the expected record. Returns 1 when rewritten, 2 when it holds another record, 0 when
  * it is gone.
  */
 export const UPDATE_SESSION: LuaScript = {
   name: 'sessionqlUpdateSession',
-  numberOfKeys: 2,
-  lua: `
-local index, key = KEYS[1], KEYS[2]
+  numberOfKeys: 1,
+  lua: `${SESSION_FIELDS}
+local sessions = KEYS[1]
 local id, expected, record, expires_at, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
-local current_expiry = redis.call('ZSCORE', index, id)
-local current = redis.call('GET', key)
-if not current_expiry or tonumber(current_expiry) <= now or not current then
-  return 0
-end
+local current = redis.call('HGET', sessions, id)
+if not current or session_expires_at(current) <= now then return 0 end
 if current ~= expected then return 2 end
-redis.call('SET', key, record, 'PXAT', expires_at)
-redis.call('ZADD', index, expires_at, id)
-redis.call('PEXPIREAT', index, expires_at, 'GT')
+redis.call('HSET', sessions, id, record)
+redis.call('PEXPIREAT', sessions, expires_at, 'GT')
 return 1
 `,
 };
 
 /**
- * KEYS: index, events. ARGV: now ms, session key prefix, then the session event arguments.
- * Returns a flat list of id, record pairs for the live sessions, pruning (and recording)
- * the expired ones.
+ * KEYS: sessions, events. ARGV: now ms, then the session event arguments. Returns a flat
+ * list of id, record pairs for the live sessions, pruning (and recording) the expired ones.
  */
 export const LIST_SESSIONS: LuaScript = {
   name: 'sessionqlListSessions',
   numberOfKeys: 2,
-  lua: `${SESSION_EVENTS}${PRUNE_EXPIRED}
-local index, events, now, prefix = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
-prune_expired(index, prefix, now, events)
+  lua: `${SESSION_EVENTS}${SESSION_FIELDS}${PRUNE_EXPIRED}
+local sessions, events, now = KEYS[1], KEYS[2], ARGV[1]
 local result = {}
-for _, id in ipairs(redis.call('ZRANGE', index, 0, -1)) do
-  local raw = redis.call('GET', prefix .. id)
-  if raw then
-    table.insert(result, id)
-    table.insert(result, raw)
-  else
-    -- Gone before its index entry said (expired by Redis' own clock).
-    redis.call('ZREM', index, id)
-    record_session_end(events, now, id, EXPIRED, '')
-  end
+for _, session in ipairs(prune_expired(sessions, now, events)) do
+  table.insert(result, session.id)
+  table.insert(result, session.raw)
 end
-finish_session_events(events, ARGV[3], ARGV[4], ARGV[5])
+finish_session_events(events, ARGV[2], ARGV[3], ARGV[4])
 return result
 `,
 };
 
 /**
- * KEYS: index, session, events. ARGV: session id, now ms, reason code, actor id ('' for the
+ * KEYS: sessions, events. ARGV: session id, now ms, reason code, actor id ('' for the
  * system), then the session event arguments, then the secret hash the session must have
  * ('' for any).
  * Returns 1 when a live session ended, 0 when there was none, it had already expired
@@ -256,27 +255,22 @@ return result
  */
 export const REVOKE_SESSION: LuaScript = {
   name: 'sessionqlRevokeSession',
-  numberOfKeys: 3,
+  numberOfKeys: 2,
   lua: `${SESSION_EVENTS}
-local index, key, events = KEYS[1], KEYS[2], KEYS[3]
-local id, now, reason, actor, required_secret_hash = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[8]
-if required_secret_hash ~= '' then
-  local raw = redis.call('GET', key)
-  if raw and cjson.decode(raw)[1] ~= required_secret_hash then return 0 end
-end
-local expires_at = redis.call('ZSCORE', index, id)
-redis.call('ZREM', index, id)
-local deleted = redis.call('DEL', key)
+local sessions, events = KEYS[1], KEYS[2]
+local id, now, reason, actor, required_secret_hash = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[8]
+local raw = redis.call('HGET', sessions, id)
+if not raw then return 0 end
+local decoded = cjson.decode(raw)
+if required_secret_hash ~= '' and decoded[${SESSION_LUA_POSITIONS.secretHash}] ~= required_secret_hash then return 0 end
+redis.call('HDEL', sessions, id)
+local expires_at = decoded[${SESSION_LUA_POSITIONS.expiresAt}]
 local ended = 0
-if expires_at then
-  if deleted == 1 and tonumber(expires_at) > tonumber(now) then
-    record_session_end(events, now, id, reason, actor)
-    ended = 1
-  elseif tonumber(expires_at) <= tonumber(now) then
-    record_session_end(events, expires_at, id, EXPIRED, '')
-  else
-    record_session_end(events, now, id, EXPIRED, '')
-  end
+if expires_at > now then
+  record_session_end(events, now, id, reason, actor)
+  ended = 1
+else
+  record_session_end(events, expires_at, id, EXPIRED, '')
 end
 finish_session_events(events, ARGV[5], ARGV[6], ARGV[7])
 return ended
@@ -284,20 +278,19 @@ return ended
 };
 
 /**
- * KEYS: index, events. ARGV: session id to keep ('' for none), now ms, session key prefix,
- * reason code, actor id ('' for the system), then the session event arguments.
+ * KEYS: sessions, events. ARGV: session id to keep ('' for none), now ms, reason code,
+ * actor id ('' for the system), then the session event arguments.
  * Returns the ids of the live sessions that ended.
  */
 export const REVOKE_USER_SESSIONS: LuaScript = {
   name: 'sessionqlRevokeUserSessions',
   numberOfKeys: 2,
-  lua: `${SESSION_EVENTS}${END_SESSIONS_EXCEPT}${EXPIRE_INDEX_WITH_LAST_SESSION}
-local index, events = KEYS[1], KEYS[2]
-local keep, now, prefix, reason, actor = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local ended = end_sessions_except(index, prefix, keep, now, events, reason, actor)
-expire_index_with_last_session(index)
-finish_session_events(events, ARGV[6], ARGV[7], ARGV[8])
+  lua: `${SESSION_EVENTS}${SESSION_FIELDS}${END_SESSIONS_EXCEPT}${EXPIRE_WITH_LAST_SESSION}
+local sessions, events = KEYS[1], KEYS[2]
+local keep, now, reason, actor = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local ended = end_sessions_except(sessions, keep, now, events, reason, actor)
+expire_with_last_session(sessions)
+finish_session_events(events, ARGV[5], ARGV[6], ARGV[7])
 return ended
 `,
 };
-

@@ -1,5 +1,5 @@
 import { EMAIL_TOKEN_KIND_NAMES } from '../../account/email-token.model';
-import { END_SESSIONS_EXCEPT, EXPIRE_INDEX_WITH_LAST_SESSION, SESSION_EVENTS } from './session.scripts';
+import { END_SESSIONS_EXCEPT, EXPIRE_WITH_LAST_SESSION, SESSION_EVENTS, SESSION_FIELDS } from './session.scripts';
 import type { LuaScript } from './script-runner';
 
 /** KEYS: user. ARGV: expected record, new record. Compare-and-set; returns 1, or 0 on a lost race, -1 for no user. */
@@ -16,9 +16,9 @@ return 1
 };
 
 /**
- * KEYS: user, session index, session events. ARGV: expected record, new record, session to
- * keep ('' for none), now ms, session key prefix, reason code, actor id ('' for the
- * system), then the session event arguments. Compare-and-set of the user record (which
+ * KEYS: user, sessions, session events. ARGV: expected record, new record, session to keep
+ * ('' for none), now ms, reason code, actor id ('' for the system), then the session event
+ * arguments. Compare-and-set of the user record (which
  * carries the credentialVersion the caller checked), only while the kept session is live,
  * and in the same step the end (and its record) of every other session. Returns the number
  * of sessions ended, or -1 for no user, -2 on a lost race, -3 when the kept session ended.
@@ -26,19 +26,19 @@ return 1
 export const REPLACE_PASSWORD: LuaScript = {
   name: 'sessionqlReplacePassword',
   numberOfKeys: 3,
-  lua: `${SESSION_EVENTS}${END_SESSIONS_EXCEPT}${EXPIRE_INDEX_WITH_LAST_SESSION}
+  lua: `${SESSION_EVENTS}${SESSION_FIELDS}${END_SESSIONS_EXCEPT}${EXPIRE_WITH_LAST_SESSION}
 local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if current ~= ARGV[1] then return -2 end
 local keep = ARGV[3]
 if keep ~= '' then
-  local expires_at = redis.call('ZSCORE', KEYS[2], keep)
-  if not expires_at or tonumber(expires_at) <= tonumber(ARGV[4]) or redis.call('EXISTS', ARGV[5] .. keep) == 0 then return -3 end
+  local kept = redis.call('HGET', KEYS[2], keep)
+  if not kept or session_expires_at(kept) <= tonumber(ARGV[4]) then return -3 end
 end
 redis.call('SET', KEYS[1], ARGV[2])
-local ended = end_sessions_except(KEYS[2], ARGV[5], ARGV[3], ARGV[4], KEYS[3], ARGV[6], ARGV[7])
-expire_index_with_last_session(KEYS[2])
-finish_session_events(KEYS[3], ARGV[8], ARGV[9], ARGV[10])
+local ended = end_sessions_except(KEYS[2], keep, ARGV[4], KEYS[3], ARGV[5], ARGV[6])
+expire_with_last_session(KEYS[2])
+finish_session_events(KEYS[3], ARGV[7], ARGV[8], ARGV[9])
 return #ended
 `,
 };
@@ -66,10 +66,9 @@ return 1
 };
 
 /**
- * KEYS: user, session index, session events, then the other keys of the user to erase: its
+ * KEYS: user, sessions, session events, then the other keys of the user to erase: its
  * devices and its mailed token of each kind (DELETE_USER_KEY_COUNT in all). ARGV: now ms,
- * session key prefix, reason code, actor id ('' for the system), then the session event
- * arguments. Ends (and records) every session, then deletes the user's keys; the audit trail
+ * reason code, actor id ('' for the system), then the session event arguments. Ends (and records) every session, then deletes the user's keys; the audit trail
  * stays. Returns the number of sessions ended, or -1 for no user.
  */
 export const DELETE_USER_KEY_COUNT = 4 + EMAIL_TOKEN_KIND_NAMES.length;
@@ -77,10 +76,10 @@ export const DELETE_USER_KEY_COUNT = 4 + EMAIL_TOKEN_KIND_NAMES.length;
 export const DELETE_USER: LuaScript = {
   name: 'sessionqlDeleteUser',
   numberOfKeys: DELETE_USER_KEY_COUNT,
-  lua: `${SESSION_EVENTS}${END_SESSIONS_EXCEPT}
+  lua: `${SESSION_EVENTS}${SESSION_FIELDS}${END_SESSIONS_EXCEPT}
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local ended = end_sessions_except(KEYS[2], ARGV[2], '', ARGV[1], KEYS[3], ARGV[3], ARGV[4])
-finish_session_events(KEYS[3], ARGV[5], ARGV[6], ARGV[7])
+local ended = end_sessions_except(KEYS[2], '', ARGV[1], KEYS[3], ARGV[2], ARGV[3])
+finish_session_events(KEYS[3], ARGV[4], ARGV[5], ARGV[6])
 redis.call('DEL', KEYS[1], KEYS[2])
 for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
 return #ended
