@@ -132,7 +132,8 @@ interface ThroughputRun {
 }
 
 interface FullRun extends ThroughputRun {
-  duringLogins: Scenario & { logins: LoginStormResult };
+  /** `me` while logins are in flight, and `me` idle measured interleaved with it (A B B A). */
+  duringLogins: Scenario & { logins: LoginStormResult; idle: Scenario };
   mySessions: Scenario & { sessions: number; redisRoundTripsWithOneSession: number };
   /** The reference servers' `me`, measured interleaved with anonymous and authenticated. */
   references: ReferenceRuns;
@@ -223,10 +224,7 @@ async function benchmarkServer(
 
     console.log(`${label} authenticated ${ME_QUERY} with ${LOGINS_IN_FLIGHT} logins in flight`);
     const stormUsers = await createUsers(server, `${tag}-storm`, LOGINS_IN_FLIGHT);
-    const storm = startLoginStorm(server, stormUsers);
-    await storm.started;
-    const duringLoginsLoad = await measure(server, redis, load(ME_QUERY, viewers));
-    const duringLogins = { ...duringLoginsLoad, logins: await storm.stop() };
+    const duringLogins = await measureDuringLogins(server, redis, load(ME_QUERY, viewers), stormUsers, settings.rounds);
 
     console.log(`${label} mySessions of a user with ${SESSIONS_FOR_MY_SESSIONS} sessions`);
     const owner = await userWithSessions(server, `${tag}-owner`, SESSIONS_FOR_MY_SESSIONS);
@@ -376,10 +374,54 @@ interface LoginStormResult {
 }
 
 /**
+ * `me` idle and `me` with LOGINS_IN_FLIGHT logins in flight, interleaved (idle, storm, storm,
+ * idle, in each round; a storm starts before its parts and ends after them), so that drift
+ * in the machine's speed weighs on both alike.
+ */
+async function measureDuringLogins(
+  server: ServerProcess,
+  redis: BenchRedis,
+  load: LoadOptions,
+  stormUsers: Credentials[],
+  rounds: number,
+): Promise<Scenario & { logins: LoginStormResult; idle: Scenario }> {
+  const part = { ...load, durationSeconds: load.durationSeconds / (2 * rounds) };
+  const idle: MeteredSample[] = [];
+  const during: MeteredSample[] = [];
+  const storms: LoginStormRecord[] = [];
+  for (let i = 0; i < rounds; i++) {
+    idle.push(await meteredSample(server, redis, part, { awaitInFlight: true }));
+    const storm = startLoginStorm(server, stormUsers);
+    await storm.started;
+    for (let j = 0; j < 2; j++) during.push(await meteredSample(server, redis, part, { awaitInFlight: false }));
+    storms.push(await storm.stop());
+    idle.push(await meteredSample(server, redis, part, { awaitInFlight: true }));
+  }
+  return { ...summarizeScenario(during), logins: summarizeLoginStorms(storms), idle: summarizeScenario(idle) };
+}
+
+interface LoginStormRecord {
+  latenciesMillis: number[];
+  failures: number;
+  elapsedSeconds: number;
+}
+
+function summarizeLoginStorms(storms: LoginStormRecord[]): LoginStormResult {
+  const latencies = storms.flatMap((storm) => storm.latenciesMillis).sort((a, b) => a - b);
+  const elapsedSeconds = storms.reduce((total, storm) => total + storm.elapsedSeconds, 0);
+  return {
+    logins: latencies.length,
+    failures: storms.reduce((total, storm) => total + storm.failures, 0),
+    loginsPerSecond: latencies.length / elapsedSeconds,
+    latencyMillis: { p50: latencies[Math.floor(latencies.length / 2)] ?? 0, p99: latencies[Math.ceil(latencies.length * 0.99) - 1] ?? 0 },
+  };
+}
+
+/**
  * Keeps LOGINS_IN_FLIGHT logins in flight (one loop per user, each sending the next login
  * as soon as the last one answered) until stopped.
  */
-function startLoginStorm(server: ServerProcess, users: Credentials[]): { started: Promise<void>; stop(): Promise<LoginStormResult> } {
+function startLoginStorm(server: ServerProcess, users: Credentials[]): { started: Promise<void>; stop(): Promise<LoginStormRecord> } {
   let stopping = false;
   let failures = 0;
   const latencies: number[] = [];
@@ -405,13 +447,7 @@ function startLoginStorm(server: ServerProcess, users: Credentials[]): { started
       const elapsedSeconds = (performance.now() - startedAt) / 1000;
       stopping = true;
       await Promise.all(loops);
-      latencies.sort((a, b) => a - b);
-      return {
-        logins: latencies.length,
-        failures,
-        loginsPerSecond: latencies.length / elapsedSeconds,
-        latencyMillis: { p50: latencies[Math.floor(latencies.length / 2)] ?? 0, p99: latencies[Math.ceil(latencies.length * 0.99) - 1] ?? 0 },
-      };
+      return { latenciesMillis: latencies, failures, elapsedSeconds };
     },
   };
 }
@@ -446,8 +482,9 @@ function summarize(settings: Settings, single: FullRun, twoWorkers: ThroughputRu
     anonymous.serverCpuMicrosPerRequest !== null && authenticated.serverCpuMicrosPerRequest !== null
       ? anonymous.serverCpuMicrosPerRequest / authenticated.serverCpuMicrosPerRequest
       : null;
-  const throughputDuringLogins = duringLogins.requestsPerSecond / authenticated.requestsPerSecond;
-  const p99DuringLogins = duringLogins.latencyMillis.p99 / authenticated.latencyMillis.p99;
+  // Against `me` idle measured interleaved with the storm, not the earlier run: the machine's speed drifts.
+  const throughputDuringLogins = duringLogins.requestsPerSecond / duringLogins.idle.requestsPerSecond;
+  const p99DuringLogins = duringLogins.latencyMillis.p99 / duringLogins.idle.latencyMillis.p99;
   // Each session writes lastSeenAt at most once per touch interval, whatever its request rate: one
   // more command sent (a script) per write. The run's own writes depend on when it began (the
   // sessions were all created at sign-up), so the round trips counted one request at a time are
@@ -584,6 +621,7 @@ function report(result: ReturnType<typeof summarize>): void {
   const rows = [
     row(`anonymous ${ANONYMOUS_QUERY}`, single.anonymous),
     row(`authenticated ${ME_QUERY}`, single.authenticated, `${ratios.authenticatedToAnonymous.toFixed(2)}x anonymous`),
+    row(`  same, idle, interleaved with the next`, single.duringLogins.idle),
     row(
       `  same, ${LOGINS_IN_FLIGHT} logins in flight`,
       single.duringLogins,
