@@ -10,9 +10,10 @@ import { createMemoryStore } from '../../src/storage/memory/memory-store';
 import { RedisKeyspace } from '../../src/storage/redis/keyspace';
 import { encodeSessionRecord } from '../../src/storage/redis/records';
 import { createRedisStore } from '../../src/storage/redis/redis-store';
+import { openRedisStore } from '../../src/storage/redis/open-redis-store';
 import { migrateSessionLayout } from '../../src/storage/redis/session-layout-migration';
 import { buildSessionRecord, buildUserRecord, storeSession } from '../support/fixtures';
-import { connectTestRedis, deleteKeysWithPrefix, dumpValues, listKeys, uniqueKeyPrefix } from '../support/redis';
+import { connectTestRedis, deleteKeysWithPrefix, dumpValues, listKeys, testRedisUrl, uniqueKeyPrefix } from '../support/redis';
 import { describeStoreContract, redisStoreFactory } from './store.contract';
 
 describeStoreContract('memory', async (clock) => {
@@ -81,7 +82,7 @@ describe('with a real Redis', () => {
       expect((await store.sessions.findSessionWithUser(user.id, sessionId)).session).toEqual(touched);
     });
 
-    it('moves sessions an earlier version kept as keys of their own into the hash, once, on open', async () => {
+    it('moves sessions an earlier version kept as keys of their own into the hash, once, when the store opens', async () => {
       const keyPrefix = `${runPrefix}move:`;
       const clock = new ManualClock();
       const keys = new RedisKeyspace(keyPrefix);
@@ -99,7 +100,9 @@ describe('with a real Redis', () => {
       for (const session of [live, olderLive, expired]) await redis.zadd(keys.sessions(user.id), session.expiresAt.getTime(), session.id);
       const logger = pino({ level: 'silent' });
 
-      await Promise.all([migrateSessionLayout(redis, keys, clock, logger), migrateSessionLayout(redis, keys, clock, logger)]);
+      // Two processes starting at once, as the server opens its store.
+      const opened = await Promise.all([1, 2].map(() => openRedisStore({ kind: 'redis', url: testRedisUrl() }, { keyPrefix, clock, logger })));
+      await Promise.all(opened.map((store) => store.close()));
 
       expect(await redis.type(keys.sessions(user.id))).toBe('hash');
       expect(await listKeys(redis, `${keyPrefix}{u:${user.id}}:s:`)).toEqual([]);
