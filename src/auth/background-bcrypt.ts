@@ -32,8 +32,8 @@ parentPort.on('message', ({ operation, data, argument }) => {
  * The lowest: a thread at 19 weighs 15 against a request thread's 1024, so a busy core goes
  * to requests and bcrypt takes what they leave. At 10 (weight 110) a saturated 2-core
  * machine kept 69–75% of its signed-in throughput during 10 logins in flight in two of three
- * benchmark runs; at 19, 84% (npm run bench). Logins then slow down only when requests
- * really fill every core.
+ * benchmark runs; at 19, 83% and 84% in two (npm run bench). Logins slow down only when
+ * requests really fill every core.
  */
 export const PASSWORD_THREAD_NICENESS = 19;
 
