@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 import type { Cluster } from 'ioredis';
+import pino from 'pino';
 import { ManualClock } from '../../src/shared/clock';
 import { connectRedisClient, createRedisClient } from '../../src/storage/redis/redis-client';
 import { RedisKeyspace } from '../../src/storage/redis/keyspace';
+import { encodeSessionRecord } from '../../src/storage/redis/records';
 import { createRedisStore } from '../../src/storage/redis/redis-store';
+import { migrateSessionLayout } from '../../src/storage/redis/session-layout-migration';
 import { buildSessionRecord, buildUserRecord, storeSession } from '../support/fixtures';
 import { useRedisCluster } from '../support/redis-processes';
 import { deleteKeysWithPrefix, listKeys, uniqueKeyPrefix } from '../support/redis';
@@ -64,5 +67,29 @@ describe('with a real Redis Cluster', () => {
       // 24 random users all on one of 3 masters would mean the cluster is not sharding at all.
       expect(mastersHoldingUsers.size).toBeGreaterThan(1);
     });
+  });
+
+  it('moves every master\'s users from the earlier per-session keys into the hashes', async () => {
+    const keyPrefix = `${runPrefix}move:`;
+    const clock = new ManualClock();
+    const keys = new RedisKeyspace(keyPrefix);
+    const store = createRedisStore({ redis, clock, keyPrefix });
+    const sessions = [];
+    for (let i = 0; i < 12; i++) {
+      const user = buildUserRecord(clock);
+      expect(await store.users.createUser(user)).toBe('created');
+      const session = buildSessionRecord(clock, user.id);
+      // The earlier layout: a key per session, and a sorted set of id → expiry under the name the hash has now.
+      await redis.set(`${keyPrefix}{u:${user.id}}:s:${session.id}`, encodeSessionRecord(session), 'PXAT', session.expiresAt.getTime());
+      await redis.zadd(keys.sessions(user.id), session.expiresAt.getTime(), session.id);
+      sessions.push(session);
+    }
+
+    await migrateSessionLayout(redis, keys, clock, pino({ level: 'silent' }));
+
+    for (const session of sessions) {
+      expect((await store.sessions.findSessionWithUser(session.userId, session.id)).session).toEqual(session);
+      expect(await listKeys(redis, `${keyPrefix}{u:${session.userId}}:s:`)).toEqual([]);
+    }
   });
 });
