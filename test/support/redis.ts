@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
+import { globEscape } from '../../src/storage/redis/keyspace';
+import { masterNodes } from '../../src/storage/redis/redis-client';
 
 /** The URL of the Redis that jest's global setup provisioned for this run. */
 export function testRedisUrl(): string {
@@ -35,20 +37,14 @@ export function uniqueKeyPrefix(label: string): string {
   return `test:${safeLabel}:${randomBytes(6).toString('hex')}:`;
 }
 
-/** Escapes SCAN MATCH's glob characters so that a prefix matches only itself. */
-function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
 /**
  * Every key that starts with `prefix`, sorted. SCAN, not KEYS: the Redis may be shared
  * and KEYS blocks it for as long as it walks the whole keyspace. On a Cluster, every
  * master is scanned (SCAN sees one node's keys only).
  */
 export async function listKeys(redis: Redis | Cluster, prefix: string): Promise<string[]> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
   const keys = new Set<string>();
-  for (const node of nodes) {
+  for (const node of masterNodes(redis)) {
     let cursor = '0';
     do {
       const [next, batch] = await node.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 1000);

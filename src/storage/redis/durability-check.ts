@@ -1,6 +1,5 @@
-import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RedisClient } from './redis-client';
+import { masterNodes, type RedisClient } from './redis-client';
 
 /** What one Redis (a master) says about how it keeps and evicts data. */
 export interface RedisDurabilitySettings {
@@ -19,9 +18,8 @@ export interface RedisDurabilitySettings {
  * but answer INFO. A Redis that answers neither gets one line saying it was not checked.
  */
 export async function warnAboutRedisDurability(redis: RedisClient, logger: Logger): Promise<RedisDurabilitySettings[]> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
   const checked: RedisDurabilitySettings[] = [];
-  for (const node of nodes) {
+  for (const node of masterNodes(redis)) {
     const name = `${node.options.host ?? '?'}:${node.options.port ?? '?'}`;
     let settings: RedisDurabilitySettings;
     try {

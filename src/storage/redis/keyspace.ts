@@ -20,6 +20,21 @@ export class RedisKeyspace {
     return `${this.prefix}{u:${userId}}:sessions`;
   }
 
+  /** A SCAN MATCH pattern for every user's sessions key. */
+  everyUsersSessions(): string {
+    return `${globEscape(this.prefix)}{u:*}:sessions`;
+  }
+
+  /** The user id in a key that `sessions` made. */
+  userIdOfSessions(key: string): string {
+    return key.slice(`${this.prefix}{u:`.length, -'}:sessions'.length);
+  }
+
+  /** Set once every user's sessions are in the current layout (see session-layout-migration.ts). */
+  sessionLayoutMarker(): string {
+    return `${this.prefix}layout:sessions`;
+  }
+
   /** The user's audit trail of ended sessions: a sorted set scored by the time each ended. */
   sessionEvents(userId: string): string {
     return `${this.prefix}{u:${userId}}:events`;
@@ -45,4 +60,9 @@ export class RedisKeyspace {
     const digest = createHash('sha256').update(normalizedEmail).digest('base64url');
     return `${this.prefix}email:${digest}`;
   }
+}
+
+/** Escapes SCAN MATCH's glob characters, so that a prefix matches only itself. */
+export function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }

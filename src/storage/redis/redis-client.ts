@@ -59,6 +59,11 @@ export function createRedisClient(store: RedisStoreConfig): RedisClient {
   }
 }
 
+/** The nodes that hold the data: every master of a Cluster, or the one server. */
+export function masterNodes(client: RedisClient): Redis[] {
+  return client instanceof Cluster ? client.nodes('master') : [client];
+}
+
 /** Opens the connection, giving up (without throwing) after `timeoutMillis`. */
 export async function connectRedisClient(client: RedisClient, timeoutMillis: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

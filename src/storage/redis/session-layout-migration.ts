@@ -1,9 +1,8 @@
-import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../../shared/clock';
 import { callStore } from './errors';
 import type { RedisKeyspace } from './keyspace';
-import type { RedisClient } from './redis-client';
+import { masterNodes, type RedisClient } from './redis-client';
 import { scriptRunner } from './script-runner';
 import { SESSION_EVENTS, sessionEventArguments } from './session.scripts';
 
@@ -53,20 +52,18 @@ return moved
 };
 
 export async function migrateSessionLayout(redis: RedisClient, keys: RedisKeyspace, clock: Clock, logger: Logger): Promise<void> {
-  const marker = `${keys.prefix}layout:sessions`;
+  const marker = keys.sessionLayoutMarker();
   if ((await callStore(() => redis.get(marker))) === 'hash') return;
   const runScript = scriptRunner(redis, [MOVE_USER_SESSIONS]);
-  const pattern = `${escapeGlob(keys.prefix)}{u:*}:sessions`;
-  const userIdOf = (key: string) => key.slice(`${keys.prefix}{u:`.length, -'}:sessions'.length);
   let users = 0;
   let sessions = 0;
-  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
+  for (const node of masterNodes(redis)) {
     let cursor = '0';
     do {
-      const [next, found] = await callStore(() => node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_BATCH, 'TYPE', 'zset'));
+      const [next, found] = await callStore(() => node.scan(cursor, 'MATCH', keys.everyUsersSessions(), 'COUNT', SCAN_BATCH, 'TYPE', 'zset'));
       cursor = next;
       for (const key of found) {
-        const userId = userIdOf(key);
+        const userId = keys.userIdOfSessions(key);
         const now = clock.now().getTime();
         const moved = await callStore(() =>
           runScript(MOVE_USER_SESSIONS, [keys.sessions(userId), keys.sessionEvents(userId)], [`${keys.prefix}{u:${userId}}:s:`, now, ...sessionEventArguments(now)]),
@@ -78,8 +75,4 @@ export async function migrateSessionLayout(redis: RedisClient, keys: RedisKeyspa
   }
   await callStore(() => redis.set(marker, 'hash'));
   if (users > 0) logger.info({ users, sessions }, 'sessions moved to the per-user hash layout');
-}
-
-function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
