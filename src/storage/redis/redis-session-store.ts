@@ -55,6 +55,7 @@ export class RedisSessionStore implements SessionStore {
           ...sessionEventArguments(now),
           options.credentialVersion,
           session.secondFactorPending ? 1 : 0,
+          session.expiresAt.getTime(),
         ],
       ),
     );

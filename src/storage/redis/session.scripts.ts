@@ -12,9 +12,11 @@ import type { LuaScript } from './script-runner';
  * (its name, entry, expiry entry and table slots), more than a third of what a session cost
  * as a key of its own plus an index entry. Redis (before 7.4) cannot expire a hash field,
  * so each record carries its expiry, every script treats a record whose expiry has passed
- * as gone, those that write prune such records, and the hash itself expires with its
- * longest-lived session. Times come from the caller's clock.
+ * as gone, those that write prune such records, and the hash itself never expires before
+ * its longest-lived session: a write extends it to the session it writes, and ending every
+ * session but one cuts it back to that one. Times come from the caller's clock.
  */
+
 /**
  * One letter per reason in the stored events (from the reasons table). With ids of 22
  * characters a member stays under 64 bytes (zset-max-listpack-value), so Redis keeps a
@@ -70,7 +72,8 @@ end
 
 /**
  * Deletes the records whose expiry is at or before `now`, recording each as expired at its
- * expiry; returns the live ones as a list of { id, raw } in no particular order.
+ * expiry; returns the live ones as a list of { id, raw, fields } (fields: the decoded record)
+ * in no particular order.
  */
 const PRUNE_EXPIRED = `
 local function prune_expired(sessions, now, events)
@@ -78,12 +81,13 @@ local function prune_expired(sessions, now, events)
   local live = {}
   for i = 1, #entries, 2 do
     local id, raw = entries[i], entries[i + 1]
-    local expires_at = session_expires_at(raw)
+    local fields = cjson.decode(raw)
+    local expires_at = fields[${SESSION_LUA_POSITIONS.expiresAt}]
     if expires_at <= tonumber(now) then
       redis.call('HDEL', sessions, id)
       record_session_end(events, expires_at, id, EXPIRED, '')
     else
-      table.insert(live, { id = id, raw = raw })
+      table.insert(live, { id = id, raw = raw, fields = fields })
     end
   end
   return live
@@ -115,7 +119,24 @@ local function end_sessions_except(sessions, keep, now, events, reason, actor)
 end
 `;
 
-/** The hash lives exactly as long as its longest-lived session (Redis deletes an empty hash itself). */
+/**
+ * Makes the hash live at least until `expires_at` (a session written with that expiry); a
+ * hash that has no expiry yet (just created) gets this one.
+ */
+const EXTEND_EXPIRY = `
+local function extend_expiry(sessions, expires_at)
+  if redis.call('PTTL', sessions) < 0 then
+    redis.call('PEXPIREAT', sessions, expires_at)
+  else
+    redis.call('PEXPIREAT', sessions, expires_at, 'GT')
+  end
+end
+`;
+
+/**
+ * After sessions ended: the hash lives exactly as long as its longest-lived session (Redis
+ * deletes an empty hash itself).
+ */
 export const EXPIRE_WITH_LAST_SESSION = `
 local function expire_with_last_session(sessions)
   local latest = 0
@@ -141,8 +162,8 @@ end
 
 /**
  * KEYS: sessions, events, user. ARGV: session id, record, now ms, max sessions, then the
- * session event arguments, then the credentialVersion the login verified, and 1 when the new
- * session waits for a second factor (0 otherwise). Returns the ids of sessions evicted
+ * session event arguments, then the credentialVersion the login verified, 1 when the new
+ * session waits for a second factor (0 otherwise), and the new session's expiry in ms. Returns the ids of sessions evicted
  * because the user went over the cap (those waiting for a second factor first, then the
  * least recently used; a waiting session ends only other waiting ones), or false (nil) when
  * the user's credentialVersion is not that one any more (or the user is gone): nothing is
@@ -151,7 +172,7 @@ end
 export const CREATE_SESSION: LuaScript = {
   name: 'sessionqlCreateSession',
   numberOfKeys: 3,
-  lua: `${SESSION_EVENTS}${SESSION_FIELDS}${PRUNE_EXPIRED}${EXPIRE_WITH_LAST_SESSION}${CREDENTIAL_VERSION}
+  lua: `${SESSION_EVENTS}${PRUNE_EXPIRED}${EXTEND_EXPIRY}${CREDENTIAL_VERSION}
 local sessions, events, user_key = KEYS[1], KEYS[2], KEYS[3]
 local id, record, now, max_sessions = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local new_is_pending = ARGV[9] == '1'
@@ -168,10 +189,9 @@ if count > max_sessions then
   local candidates = {}
   for _, other in ipairs(live) do
     if other.id ~= id then
-      local decoded = cjson.decode(other.raw)
-      local pending = decoded[${SESSION_LUA_POSITIONS.secondFactorPending}] == 1
+      local pending = other.fields[${SESSION_LUA_POSITIONS.secondFactorPending}] == 1
       if pending or not new_is_pending then
-        table.insert(candidates, { id = other.id, last_seen = decoded[${SESSION_LUA_POSITIONS.lastSeenAt}], pending = pending })
+        table.insert(candidates, { id = other.id, last_seen = other.fields[${SESSION_LUA_POSITIONS.lastSeenAt}], pending = pending })
       end
     end
   end
@@ -190,7 +210,8 @@ if count > max_sessions then
   end
 end
 
-expire_with_last_session(sessions)
+-- Ending sessions never needs the hash to live longer: it already outlives every one of them.
+extend_expiry(sessions, ARGV[10])
 finish_session_events(events, ARGV[5], ARGV[6], ARGV[7])
 return evicted
 `,
@@ -215,14 +236,14 @@ export const READ_SESSION_WITH_USER: LuaScript = {
 export const UPDATE_SESSION: LuaScript = {
   name: 'sessionqlUpdateSession',
   numberOfKeys: 1,
-  lua: `${SESSION_FIELDS}
+  lua: `${SESSION_FIELDS}${EXTEND_EXPIRY}
 local sessions = KEYS[1]
 local id, expected, record, expires_at, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local current = redis.call('HGET', sessions, id)
 if not current or session_expires_at(current) <= now then return 0 end
 if current ~= expected then return 2 end
 redis.call('HSET', sessions, id, record)
-redis.call('PEXPIREAT', sessions, expires_at, 'GT')
+extend_expiry(sessions, expires_at)
 return 1
 `,
 };
@@ -234,7 +255,7 @@ return 1
 export const LIST_SESSIONS: LuaScript = {
   name: 'sessionqlListSessions',
   numberOfKeys: 2,
-  lua: `${SESSION_EVENTS}${SESSION_FIELDS}${PRUNE_EXPIRED}
+  lua: `${SESSION_EVENTS}${PRUNE_EXPIRED}
 local sessions, events, now = KEYS[1], KEYS[2], ARGV[1]
 local result = {}
 for _, session in ipairs(prune_expired(sessions, now, events)) do
