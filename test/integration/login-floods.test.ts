@@ -1,7 +1,7 @@
 import type { ManualClock } from '../../src/shared/clock';
 import { ForgetDeviceDocument, LoginDocument, LogoutDocument, MyDevicesDocument, SignUpDocument } from '../generated/graphql';
 import { UNTHROTTLED_PASSWORD_CHECKS } from '../support/fixtures';
-import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type StoreKind, type TestClient, type TestServer } from '../support/harness';
+import { errorCodes, PASSWORD, serversClosedAfterAll, uniqueEmail, type StoreKind, type TestClient, type TestServer } from '../support/harness';
 import { metricValue } from '../support/metrics';
 
 const WRONG = 'not the right password';
@@ -19,16 +19,8 @@ async function signUp(server: TestServer, client: TestClient, ip = '198.51.100.1
 }
 
 describe.each<StoreKind>(['redis', 'memory'])('login floods (%s store)', (storeKind) => {
-  const servers: TestServer[] = [];
-  afterAll(async () => {
-    for (const server of servers) await server.close();
-  });
-
-  async function start(env: Record<string, string>): Promise<TestServer> {
-    const server = await startTestServer({ store: storeKind, env: { TRUST_PROXY: 'loopback', ...env } });
-    servers.push(server);
-    return server;
-  }
+  const startServer = serversClosedAfterAll({ store: storeKind, env: { TRUST_PROXY: 'loopback' } });
+  const start = (env: Record<string, string>): Promise<TestServer> => startServer({ env });
 
   describe('attempts are reserved before bcrypt', () => {
     it('lets at most LOGIN_MAX_CONSECUTIVE_FAILURES of 100 parallel wrong passwords reach bcrypt, then blocks the email + IP', async () => {

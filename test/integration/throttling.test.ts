@@ -1,20 +1,12 @@
 import { ChangePasswordDocument, LoginDocument, SignUpDocument } from '../generated/graphql';
-import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type StoreKind, type TestServer } from '../support/harness';
+import { errorCodes, PASSWORD, serversClosedAfterAll, startTestServer, uniqueEmail, type StoreKind, type TestServer } from '../support/harness';
 import { metricValue } from '../support/metrics';
 
 const WRONG = 'not the password';
 
 describe.each<StoreKind>(['redis', 'memory'])('login throttling (%s store)', (storeKind) => {
-  const servers: TestServer[] = [];
-  afterAll(async () => {
-    for (const server of servers) await server.close();
-  });
-
-  async function start(env: Record<string, string>): Promise<TestServer> {
-    const server = await startTestServer({ store: storeKind, env: { TRUST_PROXY: 'loopback', ...env } });
-    servers.push(server);
-    return server;
-  }
+  const startServer = serversClosedAfterAll({ store: storeKind, env: { TRUST_PROXY: 'loopback' } });
+  const start = (env: Record<string, string>): Promise<TestServer> => startServer({ env });
 
   async function signUp(server: TestServer, ip = '198.51.100.1'): Promise<string> {
     const email = uniqueEmail('throttle');

@@ -2,21 +2,14 @@ import { MeDocument, SignUpDocument, LoginDocument } from '../generated/graphql'
 import type { SessionStore } from '../../src/storage/session-store';
 import type { Store } from '../../src/storage/store';
 import { dumpValues } from '../support/redis';
-import { PASSWORD, startTestServer, TEST_SECRET, uniqueEmail, type TestServer } from '../support/harness';
+import { PASSWORD, serversClosedAfterAll, TEST_SECRET, uniqueEmail, type TestServer } from '../support/harness';
 
 const NEW_SECRET = 'rotated-secret-abcdefghijklmnopqrstuvwxyz-0123';
 
 describe('tokens: signing, rotation and storage at rest (Redis store)', () => {
-  const servers: TestServer[] = [];
-  afterAll(async () => {
-    for (const server of servers.reverse()) await server.close();
-  });
-
-  async function start(env: Record<string, string>, keyPrefix?: string, wrapStore?: (store: Store) => Store): Promise<TestServer> {
-    const server = await startTestServer({ env, ...(keyPrefix ? { keyPrefix } : {}), ...(wrapStore ? { wrapStore } : {}) });
-    servers.push(server);
-    return server;
-  }
+  const startServer = serversClosedAfterAll();
+  const start = (env: Record<string, string>, keyPrefix?: string, wrapStore?: (store: Store) => Store): Promise<TestServer> =>
+    startServer({ env, ...(keyPrefix ? { keyPrefix } : {}), ...(wrapStore ? { wrapStore } : {}) });
 
   it('keeps sessions valid across a secret rotation, and signs new tokens with the first secret', async () => {
     const before = await start({ SESSION_SECRETS: TEST_SECRET });

@@ -75,6 +75,22 @@ function storeEnvironment(kind: StoreKind, clusterNodes: readonly HostAndPort[] 
   return kind === 'configured' ? { REDIS_KEY_PREFIX: keyPrefix } : {};
 }
 
+/**
+ * For a describe block that starts servers as its tests need them: each is started with
+ * `defaults` under the test's options (env merged) and closed, last first, after the block.
+ */
+export function serversClosedAfterAll(defaults: TestServerOptions = {}): (options?: TestServerOptions) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterAll(async () => {
+    for (const server of servers.reverse()) await server.close();
+  });
+  return async (options = {}) => {
+    const server = await startTestServer({ ...defaults, ...options, env: { ...defaults.env, ...options.env } });
+    servers.push(server);
+    return server;
+  };
+}
+
 /** Starts the real app on a free loopback port, on a real Redis (default) or the in-process store. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const kind = options.store ?? 'redis';
