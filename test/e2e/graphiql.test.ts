@@ -45,6 +45,11 @@ describe('GraphiQL in Chromium', () => {
     page.on('request', (request) => requested.push(request.url()));
     // Workers (the editor's language services) fetch on their own.
     context.on('request', (request) => requested.push(request.url()));
+    const assetEncodings = new Map<string, string | undefined>();
+    context.on('response', (response) => {
+      const name = /\/graphiql-assets\/[0-9a-f]+\/(.+)$/.exec(response.url())?.[1];
+      if (name) assetEncodings.set(name, response.headers()['content-encoding']);
+    });
 
     const response = await page.goto(api.graphqlUrl);
     expect(response!.status()).toBe(200);
@@ -72,6 +77,9 @@ describe('GraphiQL in Chromium', () => {
 
     // The page, its assets and its API calls: all from this server.
     expect(requested.some((url) => url.includes('/graphiql-assets/'))).toBe(true);
+    // The editor (11 MB as it is) arrives as the build's gzipped copies.
+    expect(assetEncodings.get('ruru.js')).toBe('gzip');
+    expect([...assetEncodings].filter(([, encoding]) => encoding !== 'gzip')).toEqual([]);
     expect(requested.filter((url) => !isLoopbackUrl(url))).toEqual([]);
     await context.close();
   }, 60_000);

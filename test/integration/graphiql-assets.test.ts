@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { GRAPHIQL_ASSETS_PATH } from '../../src/graphql/graphiql';
 import { builtGraphiQLAssetsPath } from '../support/graphiql-build';
 import { startTestServer, type TestServer } from '../support/harness';
@@ -48,6 +50,37 @@ describe('GraphiQL served from its build', () => {
     }
   });
 
+  it('serves the gzipped copy to a browser that accepts gzip, and the asset as it is to any other client', async () => {
+    for (const file of ['ruru.js', 'ruru.css', 'graphqlWorker.js']) {
+      const url = `${server.url}${assetsPath}${file}`;
+      const plain = await rawRequest(url, {});
+      const gzipped = await rawRequest(url, { 'accept-encoding': 'gzip, deflate, br, zstd' });
+      const refused = await rawRequest(url, { 'accept-encoding': 'gzip;q=0, identity' });
+      for (const response of [plain, gzipped, refused]) {
+        expect({ file, status: response.status, vary: response.headers.vary, cacheControl: response.headers['cache-control'] }).toEqual({
+          file,
+          status: 200,
+          vary: 'Accept-Encoding',
+          cacheControl: IMMUTABLE,
+        });
+        expect(response.headers['content-type']).toBe(plain.headers['content-type']);
+      }
+      expect([plain.headers['content-encoding'], gzipped.headers['content-encoding'], refused.headers['content-encoding']]).toEqual([undefined, 'gzip', undefined]);
+      expect(gzipped.body.length).toBeLessThan(plain.body.length * 0.6);
+      expect(Number(gzipped.headers['content-length'])).toBe(gzipped.body.length);
+      expect(gunzipSync(gzipped.body).equals(plain.body)).toBe(true);
+      expect(refused.body.equals(plain.body)).toBe(true);
+
+      const head = await rawRequest(url, { 'accept-encoding': 'gzip' }, 'HEAD');
+      expect({ status: head.status, encoding: head.headers['content-encoding'], length: head.headers['content-length'], body: head.body.length }).toEqual({
+        status: 200,
+        encoding: 'gzip',
+        length: gzipped.headers['content-length'],
+        body: 0,
+      });
+    }
+  });
+
   it('serves no source maps, no folder listings and nothing of another build, and caches none of those 404s', async () => {
     const paths = [`${assetsPath}ruru.js.map`, assetsPath, GRAPHIQL_ASSETS_PATH, `${GRAPHIQL_ASSETS_PATH}0123456789abcdef/ruru.js`, `${GRAPHIQL_ASSETS_PATH}ruru.js`];
     for (const path of paths) {
@@ -85,3 +118,17 @@ describe('GraphiQL without ruru at run time (a dev dependency, absent from a pro
     }
   }, 60_000);
 });
+
+/** One request as a client that does not decompress sees it (fetch would undo the gzip). */
+function rawRequest(url: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const sent = request(url, { method, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('error', reject);
+    });
+    sent.on('error', reject);
+    sent.end();
+  });
+}
