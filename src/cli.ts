@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
+import type { Config } from './config';
+import { SessionService } from './session/session.service';
+import type { Clock } from './shared/clock';
+import type { Store } from './storage/store';
 import { parseRole, Role } from './user/user.model';
-import type { UserService } from './user/user.service';
+import { UserService } from './user/user.service';
 
 const ROLES = Object.values(Role).join(', ');
 
@@ -47,11 +51,20 @@ export function parseCliArguments(args: readonly string[]): CliInvocation {
   return { kind: 'command', command: { name, email, role } };
 }
 
-/** The configured store, opened for one command. */
+/** The configured store, opened for one command, and the services the commands use. */
 export interface CliStore {
   users: UserService;
+  sessions: SessionService;
   logger: Logger;
   close(): Promise<void>;
+}
+
+/** The services the commands use, over an opened store: the CLI's composition root. */
+export function cliServices(config: Config, store: Store, logger: Logger, clock: Clock): Pick<CliStore, 'users' | 'sessions'> {
+  return {
+    users: new UserService(store.users, logger, store.accountEvents, clock),
+    sessions: new SessionService({ store: store.sessions, settings: config.session, clock, logger }),
+  };
 }
 
 export interface CliContext {
@@ -93,7 +106,7 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
   }
   try {
     const { command } = invocation;
-    const answer = await runCommand(command, store.users);
+    const answer = await runCommand(command, store);
     if (!answer) {
       stderr(`sessionql: no user with email ${command.email}\n`);
       return 1;
@@ -109,11 +122,14 @@ export async function runCli(args: readonly string[], context: CliContext): Prom
 }
 
 /** Runs one command; the line to answer, or null when no user has the email. */
-async function runCommand(command: CliCommand, users: UserService): Promise<string | null> {
+async function runCommand(command: CliCommand, { users, sessions }: CliStore): Promise<string | null> {
   if (command.name === 'disable-two-factor') {
-    const outcome = await users.disableSecondFactor(command.email);
-    if (outcome === 'no_user') return null;
-    return `${command.email}: two-factor ${outcome === 'disabled' ? 'turned off' : 'was not on'}`;
+    const disabled = await users.disableSecondFactor(command.email);
+    if (disabled.outcome === 'no_user') return null;
+    if (disabled.outcome === 'not_on') return `${command.email}: two-factor was not on`;
+    // A sign-in waiting for a code could never complete now: the operator ends it.
+    const ended = await sessions.endPendingSessions(disabled.userId, { reason: 'revoked_by_admin', actorId: null });
+    return `${command.email}: two-factor turned off${ended > 0 ? ` (${ended} sign-in${ended === 1 ? '' : 's'} waiting for a code ended)` : ''}`;
   }
   const user = command.name === 'grant-role' ? await users.grantRole(command.email, command.role) : await users.revokeRole(command.email, command.role);
   return user && `${user.email}: roles ${user.roles.join(', ')}`;

@@ -2,13 +2,12 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { createApp } from './app';
-import { runCli, type CliStore } from './cli';
+import { cliServices, runCli, type CliStore } from './cli';
 import { ConfigError, configurationWarnings, loadConfig, type Config } from './config';
 import { systemClock } from './shared/clock';
 import { createLogger, logFormatFor } from './shared/logger';
 import { SHUTDOWN_CLOSE_MARGIN_MILLIS, stopOnTerminationSignal } from './shared/termination';
 import { openStore } from './storage/open-store';
-import { UserService } from './user/user.service';
 import { superviseWorkers } from './workers';
 
 /**
@@ -103,7 +102,7 @@ async function openStoreForCli(): Promise<CliStore> {
   // On stderr: stdout carries the command's answer alone.
   const logger = createLogger(config.logLevel, logFormatFor(config.environment, process.stderr.isTTY === true), 2);
   const { store, close } = await openStore(config, systemClock, logger);
-  return { users: new UserService(store.users, logger, store.accountEvents, systemClock), logger, close };
+  return { ...cliServices(config, store, logger, systemClock), logger, close };
 }
 
 main().catch((error: unknown) => {

@@ -17,7 +17,12 @@ export const SESSION_END_REASONS = {
     counted: true,
     description: 'The user ended it from another session (revokeSession, revokeOtherSessions).',
   },
-  revoked_by_admin: { graphqlName: 'REVOKED_BY_ADMIN', storeCode: 'a', counted: true, description: 'An ADMIN ended it (revokeUserSessions).' },
+  revoked_by_admin: {
+    graphqlName: 'REVOKED_BY_ADMIN',
+    storeCode: 'a',
+    counted: true,
+    description: 'An ADMIN ended it (revokeUserSessions), or an operator with the admin CLI (disable-two-factor ends the sign-ins waiting for a code).',
+  },
   password_change: {
     graphqlName: 'PASSWORD_CHANGE',
     storeCode: 'p',

@@ -5,7 +5,7 @@ import { unauthenticated } from '../shared/app-error';
 import { ID_PATTERN, newId } from '../shared/ids';
 import type { SessionStore } from '../storage/session-store';
 import type { Caller } from './caller';
-import type { SessionEndReason } from './session-end-reason';
+import type { SessionEnd, SessionEndReason } from './session-end-reason';
 import { hashTokenSecret, newTokenSecret, secretHashesMatch, signSessionToken, verifySessionToken } from './session-token';
 import type { AssuranceLevel, ClientInfo, SessionEvent, SessionRecord, SessionTransport, Viewer } from './session.model';
 import { TWO_FACTOR_LIMITS } from '../two-factor/two-factor.model';
@@ -256,12 +256,10 @@ export class SessionService {
    * they could never complete). Each ends only if it is still the pending session that was
    * listed: one that verified meanwhile has a new secret, and stays.
    */
-  async endPendingSessions(userId: string, actorId: string): Promise<number> {
+  async endPendingSessions(userId: string, end: SessionEnd): Promise<number> {
     const pending = (await this.store.listSessions(userId)).filter((session) => session.secondFactorPending);
-    const ended = await Promise.all(
-      pending.map((session) => this.store.revokeSession(userId, session.id, { reason: 'revoked_by_user', actorId }, { secretHash: session.secretHash })),
-    );
-    for (const [index, session] of pending.entries()) if (ended[index]) this.logEnded(userId, session.id, 'revoked_by_user');
+    const ended = await Promise.all(pending.map((session) => this.store.revokeSession(userId, session.id, end, { secretHash: session.secretHash })));
+    for (const [index, session] of pending.entries()) if (ended[index]) this.logEnded(userId, session.id, end.reason);
     return ended.filter(Boolean).length;
   }
 

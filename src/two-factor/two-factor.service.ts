@@ -157,7 +157,7 @@ export class TwoFactorService {
   async disable(caller: Caller, code: string): Promise<void> {
     const viewer = await caller.signedInViewer();
     const disabled = await this.useCode(viewer, code, (user) => ({ ...user, secondFactor: null, pendingTotp: null, credentialVersion: user.credentialVersion + 1 }));
-    const ended = await this.deps.sessions.endPendingSessions(disabled.id, disabled.id);
+    const ended = await this.deps.sessions.endPendingSessions(disabled.id, { reason: 'revoked_by_user', actorId: disabled.id });
     this.deps.logger.info({ userId: disabled.id, endedPendingSessions: ended }, 'two-factor disabled');
     await this.record(viewer, 'second_factor_disabled');
     this.deps.notices.twoFactorDisabled(disabled);

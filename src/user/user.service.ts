@@ -42,17 +42,17 @@ export class UserService {
    * An operator turns a user's two-factor off (the user lost the authenticator and the
    * recovery codes, and proved who they are some other way): the factor and any waiting
    * enrolment go, and the credential version moves. Recorded in the account's audit trail
-   * without a session.
+   * without a session. The sign-ins still waiting for a code are the caller's to end.
    */
-  async disableSecondFactor(email: string): Promise<'disabled' | 'not_on' | 'no_user'> {
+  async disableSecondFactor(email: string): Promise<{ outcome: 'disabled'; userId: string } | { outcome: 'not_on' } | { outcome: 'no_user' }> {
     const user = await this.users.findUserByEmail(email);
-    if (!user) return 'no_user';
+    if (!user) return { outcome: 'no_user' };
     const updated = await this.users.updateUser(user.id, (current) =>
       current.secondFactor || current.pendingTotp ? { ...current, secondFactor: null, pendingTotp: null, credentialVersion: current.credentialVersion + 1 } : null,
     );
-    if (!updated) return 'not_on';
+    if (!updated) return { outcome: 'not_on' };
     this.logger.info({ userId: user.id }, 'two-factor disabled by an operator');
     await this.events.recordAccountEvent(user.id, { kind: 'second_factor_disabled', sessionId: null, at: this.clock.now() });
-    return 'disabled';
+    return { outcome: 'disabled', userId: user.id };
   }
 }

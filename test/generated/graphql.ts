@@ -75,7 +75,7 @@ export type SessionEndReason =
   | 'PASSWORD_RESET'
   /** It was presented with a new login or sign-up, which replaces it. */
   | 'REPLACED_BY_LOGIN'
-  /** An ADMIN ended it (revokeUserSessions). */
+  /** An ADMIN ended it (revokeUserSessions), or an operator with the admin CLI (disable-two-factor ends the sign-ins waiting for a code). */
   | 'REVOKED_BY_ADMIN'
   /** The user ended it from another session (revokeSession, revokeOtherSessions). */
   | 'REVOKED_BY_USER';

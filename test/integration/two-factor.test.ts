@@ -17,6 +17,7 @@ import {
   StepUpWithCodeDocument,
   UpdateProfileDocument,
   UserAccountEventsDocument,
+  UserSessionEventsDocument,
   VerifySecondFactorDocument,
 } from '../generated/graphql';
 import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type StoreKind, type TestClient, type TestServer } from '../support/harness';
@@ -371,13 +372,27 @@ describe.each<StoreKind>(['redis', 'memory'])('TOTP two-factor over HTTP (%s sto
 
   describe('an operator turning it off (npm run cli -- disable-two-factor)', () => {
     it('turns it off for a user who lost every factor, in the audit trail without a session; the password alone signs in again', async () => {
-      const { email, userId } = await enrolledAccount('operator');
+      const { email, userId, client } = await enrolledAccount('operator');
       expect(await server.cli('disable-two-factor', email.toUpperCase())).toEqual({ code: 0, output: `${email.toUpperCase()}: two-factor turned off\n` });
+      expect((await client.request(MeDocument)).data!.me?.email).toBe(email);
       expect((await server.client().request(LoginDocument, { input: { email, password: PASSWORD } })).data!.login.secondFactorRequired).toBe(false);
       const events = (await admin.request(UserAccountEventsDocument, { userId, limit: 1 })).data!.userAccountEvents;
       expect(events).toEqual([expect.objectContaining({ kind: 'SECOND_FACTOR_DISABLED', sessionId: null })]);
       expect(await server.cli('disable-two-factor', email)).toEqual({ code: 0, output: `${email}: two-factor was not on\n` });
       expect((await server.cli('disable-two-factor', uniqueEmail('nobody'))).code).toBe(1);
+    });
+
+    it('ends the sign-ins still waiting for a code (they could never complete), as an operator, and leaves signed-in sessions alone', async () => {
+      const { email, userId, client } = await enrolledAccount('operator-pending');
+      const waiting = [await pendingLogin(email), await pendingLogin(email, 'HEADER')];
+      expect(await server.cli('disable-two-factor', email)).toEqual({ code: 0, output: `${email}: two-factor turned off (2 sign-ins waiting for a code ended)\n` });
+      for (const pending of waiting) expect((await pending.request(MeDocument)).data!.me).toBeNull();
+      expect((await client.request(MeDocument)).data!.me?.email).toBe(email);
+      const ended = (await admin.request(UserSessionEventsDocument, { userId, limit: 10 })).data!.userSessionEvents;
+      expect(ended.map(({ reason, actorId }) => ({ reason, actorId }))).toEqual([
+        { reason: 'REVOKED_BY_ADMIN', actorId: null },
+        { reason: 'REVOKED_BY_ADMIN', actorId: null },
+      ]);
     });
   });
 

@@ -4,7 +4,7 @@ import { print } from 'graphql';
 import pino, { type Logger } from 'pino';
 import { CookieJar } from 'tough-cookie';
 import { createApp, type App } from '../../src/app';
-import { runCli } from '../../src/cli';
+import { cliServices, runCli } from '../../src/cli';
 import { loadConfig, type Config, type HostAndPort } from '../../src/config';
 import { ManualClock, type Clock } from '../../src/shared/clock';
 import { createMemoryStore } from '../../src/storage/memory/memory-store';
@@ -12,7 +12,6 @@ import { openStore } from '../../src/storage/open-store';
 import type { RedisClient } from '../../src/storage/redis/redis-client';
 import { createRedisStore } from '../../src/storage/redis/redis-store';
 import type { Store } from '../../src/storage/store';
-import { UserService } from '../../src/user/user.service';
 import { connectTestRedis, deleteKeysWithPrefix, uniqueKeyPrefix } from './redis';
 import { startTestSmtpServer, type TestSmtpServer } from './smtp-server';
 
@@ -151,7 +150,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         output += text;
       };
       const code = await runCli(args, {
-        openStore: async () => ({ users: new UserService(store.users, silentLogger, store.accountEvents, clock), logger: silentLogger, close: async () => {} }),
+        openStore: async () => ({ ...cliServices(config, store, silentLogger, clock), logger: silentLogger, close: async () => {} }),
         stdout: write,
         stderr: write,
       });
