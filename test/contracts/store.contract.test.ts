@@ -5,6 +5,7 @@ import { hashTokenSecret, newTokenSecret } from '../../src/session/session-token
 import { ManualClock } from '../../src/shared/clock';
 import { StoreUnavailableError } from '../../src/shared/app-error';
 import { newId } from '../../src/shared/ids';
+import { normalizeEmail } from '../../src/user/user.model';
 import { connectRedisClient, createRedisClient, type RedisClient } from '../../src/storage/redis/redis-client';
 import { createMemoryStore } from '../../src/storage/memory/memory-store';
 import { RedisKeyspace } from '../../src/storage/redis/keyspace';
@@ -40,6 +41,31 @@ describe('with a real Redis', () => {
   describeStoreContract('redis', redisStoreFactory(() => redis, runPrefix));
 
   describe('redis store', () => {
+    it('lets every key of a user expire but the user record and the address: sessions, both audit trails, devices, mailed tokens', async () => {
+      const keyPrefix = `${runPrefix}expiry:`;
+      const clock = new ManualClock();
+      const store = createRedisStore({ redis, clock, keyPrefix });
+      const keys = new RedisKeyspace(keyPrefix);
+      const user = buildUserRecord(clock);
+      expect(await store.users.createUser(user)).toBe('created');
+      const [kept, ended] = [buildSessionRecord(clock, user.id), buildSessionRecord(clock, user.id)];
+      for (const session of [kept, ended]) expect(await storeSession(store, session, 10)).toEqual([]);
+      expect(await store.sessions.revokeSession(user.id, ended.id, { reason: 'logout', actorId: user.id })).toBe(true);
+      await store.accountEvents.recordAccountEvent(user.id, { kind: 'second_factor_enabled', sessionId: kept.id, at: clock.now() });
+      const now = clock.now();
+      const secretHash = hashTokenSecret(newTokenSecret());
+      await store.tokens.issueToken({ kind: 'password_reset', userId: user.id, id: newId(), secretHash, expiresAt: new Date(now.getTime() + 1_800_000), email: user.email });
+      const device = { id: newId(), userId: user.id, secretHash, createdAt: now, lastUsedAt: now, expiresAt: new Date(now.getTime() + 3_600_000), ipAddress: null, userAgent: null };
+      expect(await store.devices.rememberDevice(device, 20)).toEqual([]);
+
+      const lasting = [keys.user(user.id), keys.email(normalizeEmail(user.email))];
+      const found = await listKeys(redis, keyPrefix);
+      expect(found).toEqual(expect.arrayContaining([...lasting, keys.sessions(user.id), keys.sessionEvents(user.id), keys.accountEvents(user.id), keys.devices(user.id)]));
+      expect(found).toHaveLength(7);
+      const ttls = await Promise.all(found.map(async (key) => ({ key, lasting: lasting.includes(key), expires: (await redis.pttl(key)) > 0 })));
+      expect(ttls.filter((entry) => entry.lasting === entry.expires)).toEqual([]);
+    });
+
     it('holds no usable token: the raw secret appears nowhere in the keyspace', async () => {
       const keyPrefix = `${runPrefix}secret:`;
       const clock = new ManualClock();

@@ -19,7 +19,7 @@ local events = KEYS[1]
 redis.call('ZADD', events, ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', events, '-inf', '(' .. ARGV[3])
 redis.call('ZREMRANGEBYRANK', events, 0, -(tonumber(ARGV[5]) + 1))
-redis.call('PEXPIREAT', events, ARGV[4], 'GT')
+redis.call('PEXPIREAT', events, ARGV[4])
 return 1
 `,
 };
