@@ -94,7 +94,7 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
     logger,
     metrics,
   });
-  const users = new UserService(store.users, logger, store.accountEvents, clock);
+  const users = new UserService(store.users, logger, clock);
   const devices = new DeviceService({ store: store.devices, secrets: config.session.secrets, clock, logger });
   const mailer = dependencies.mailer ?? createMailer(config, logger, metrics);
   const templates = createMailTemplates({ appOrigin: config.mail.appOrigin });

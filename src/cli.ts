@@ -62,7 +62,7 @@ export interface CliStore {
 /** The services the commands use, over an opened store: the CLI's composition root. */
 export function cliServices(config: Config, store: Store, logger: Logger, clock: Clock): Pick<CliStore, 'users' | 'sessions'> {
   return {
-    users: new UserService(store.users, logger, store.accountEvents, clock),
+    users: new UserService(store.users, logger, clock),
     sessions: new SessionService({ store: store.sessions, settings: config.session, clock, logger }),
   };
 }

@@ -1,3 +1,4 @@
+import type { AccountEvent } from '../account/account-event.model';
 import type { SessionEnd } from '../session/session-end-reason';
 import type { UserRecord } from '../user/user.model';
 
@@ -32,6 +33,10 @@ export type PasswordReplacementResult =
   /** Nothing changed: no such user, its credentials changed since the change was authorised, or the kept session ended. */
   | { outcome: 'no_user' | 'credentials_changed' | 'session_ended' };
 
+export interface UpdateUserOptions {
+  events?: readonly AccountEvent[];
+}
+
 /**
  * Where users live. Operations that change a user and their sessions together are methods
  * of their own here, atomic in every store.
@@ -46,8 +51,10 @@ export interface UserStore {
    * `change` again on the new record) if the record changed meanwhile: what `change` decides
    * holds for the record that is stored. `change` may decline by returning null, and nothing
    * is written. Returns the stored record, or null when there is no such user or it declined.
+   * `options.events` join the account's audit trail in the same atomic step as the record
+   * they describe, and only if it is stored.
    */
-  updateUser(userId: string, change: (user: UserRecord) => UserRecord | null): Promise<UserRecord | null>;
+  updateUser(userId: string, change: (user: UserRecord) => UserRecord | null, options?: UpdateUserOptions): Promise<UserRecord | null>;
   /**
    * Replaces the password hash and moves the credentialVersion, only if it is still
    * `expectedCredentialVersion` (and `keepSessionId` is live), and in the same atomic step

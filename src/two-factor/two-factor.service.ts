@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import QRCode from 'qrcode';
-import type { AccountEventKind } from '../account/account-event.model';
+import type { AccountEvent, AccountEventKind } from '../account/account-event.model';
 import type { AccountNotices } from '../account/account-notices';
 import { noMetrics, type SecondFactorMetrics } from '../observability/metrics';
 import type { Caller } from '../session/caller';
@@ -9,7 +9,7 @@ import type { SessionService } from '../session/session.service';
 import { AppError, badUserInput, ErrorCode, forbidden } from '../shared/app-error';
 import type { Clock } from '../shared/clock';
 import type { AccountEventStore } from '../storage/account-event-store';
-import type { UserStore } from '../storage/user-store';
+import type { UpdateUserOptions, UserStore } from '../storage/user-store';
 import type { UserRecord } from '../user/user.model';
 import { hashRecoveryCode, newRecoveryCode } from './recovery-codes';
 import { checkSecondFactorCode, codeMethod, type SecondFactorMethod } from './second-factor-check';
@@ -119,7 +119,7 @@ export class TwoFactorService {
         enabledAt: now,
       };
       return { ...user, secondFactor, pendingTotp: null, credentialVersion: user.credentialVersion + 1 };
-    });
+    }, this.recording(viewer, 'second_factor_enabled'));
     if (outcome === 'refused') {
       this.counted('totp', 'failed');
       throw badUserInput(CODE_REFUSED, 'code');
@@ -129,7 +129,6 @@ export class TwoFactorService {
     if (!enabled) throw badUserInput('No enrolment is waiting (or it expired): start again with beginTotpEnrollment.', 'code');
     this.counted('totp', 'ok');
     this.deps.logger.info({ userId: enabled.id }, 'two-factor enabled');
-    await this.record(viewer, 'second_factor_enabled');
     this.deps.notices.twoFactorEnabled(enabled);
     await this.deps.sessions.renewAuthentication(caller, { aal: 2, rotateToken: viewer.session.transport === SessionTransport.COOKIE });
     return recoveryCodes;
@@ -139,12 +138,13 @@ export class TwoFactorService {
   async regenerateRecoveryCodes(caller: Caller): Promise<string[]> {
     const viewer = await caller.signedInViewer();
     const recoveryCodes = Array.from({ length: TWO_FACTOR_LIMITS.recoveryCodes }, newRecoveryCode);
-    const stored = await this.deps.users.updateUser(viewer.user.id, (user) =>
-      user.secondFactor ? { ...user, secondFactor: { ...user.secondFactor, recoveryCodeHashes: recoveryCodes.map(hashRecoveryCode) } } : null,
+    const stored = await this.deps.users.updateUser(
+      viewer.user.id,
+      (user) => (user.secondFactor ? { ...user, secondFactor: { ...user.secondFactor, recoveryCodeHashes: recoveryCodes.map(hashRecoveryCode) } } : null),
+      this.recording(viewer, 'recovery_codes_regenerated'),
     );
     if (!stored) throw badUserInput(NOT_ENROLLED);
     this.deps.logger.info({ userId: stored.id }, 'recovery codes regenerated');
-    await this.record(viewer, 'recovery_codes_regenerated');
     this.deps.notices.recoveryCodesRegenerated(stored);
     return recoveryCodes;
   }
@@ -156,10 +156,12 @@ export class TwoFactorService {
    */
   async disable(caller: Caller, code: string): Promise<void> {
     const viewer = await caller.signedInViewer();
-    const disabled = await this.useCode(viewer, code, (user) => ({ ...user, secondFactor: null, pendingTotp: null, credentialVersion: user.credentialVersion + 1 }));
+    const disabled = await this.useCode(viewer, code, {
+      alsoChange: (user) => ({ ...user, secondFactor: null, pendingTotp: null, credentialVersion: user.credentialVersion + 1 }),
+      alsoRecord: 'second_factor_disabled',
+    });
     const ended = await this.deps.sessions.endPendingSessions(disabled.id, { reason: 'revoked_by_user', actorId: disabled.id });
     this.deps.logger.info({ userId: disabled.id, endedPendingSessions: ended }, 'two-factor disabled');
-    await this.record(viewer, 'second_factor_disabled');
     this.deps.notices.twoFactorDisabled(disabled);
   }
 
@@ -182,22 +184,32 @@ export class TwoFactorService {
 
   /**
    * Checks a code against the caller's second factor and uses it up, with `alsoChange`
-   * applied in the same compare-and-set; throttled per session and per user. Returns the
+   * applied in the same compare-and-set, which also records the code's use (and
+   * `alsoRecord`) in the audit trail; throttled per session and per user. Returns the
    * stored user record.
    */
-  private async useCode(viewer: Viewer, code: string, alsoChange: (user: UserRecord) => UserRecord = (user) => user): Promise<UserRecord> {
+  private async useCode(
+    viewer: Viewer,
+    code: string,
+    { alsoChange = (user) => user, alsoRecord }: { alsoChange?: (user: UserRecord) => UserRecord; alsoRecord?: AccountEventKind } = {},
+  ): Promise<UserRecord> {
     const method = codeMethod(code);
     const attempt = await this.beginAttempt(viewer, code);
     let outcome = 'not_enrolled' as 'not_enrolled' | 'refused' | 'accepted';
-    const stored = await this.deps.users.updateUser(viewer.user.id, (user) => {
-      outcome = 'not_enrolled';
-      if (!user.secondFactor) return null;
-      const secret = this.openSecret(user.secondFactor.totpSecretCiphertext, user.id);
-      if (secret === null) throw new Error(`the TOTP secret of user ${user.id} does not decrypt: was TOTP_ENCRYPTION_KEY changed or removed?`);
-      const check = checkSecondFactorCode(user.secondFactor, code, secret, this.deps.clock.now());
-      outcome = check.accepted ? 'accepted' : 'refused';
-      return check.accepted ? alsoChange({ ...user, secondFactor: check.secondFactor }) : null;
-    });
+    const used: AccountEventKind = method === 'totp' ? 'second_factor_verified' : 'recovery_code_used';
+    const stored = await this.deps.users.updateUser(
+      viewer.user.id,
+      (user) => {
+        outcome = 'not_enrolled';
+        if (!user.secondFactor) return null;
+        const secret = this.openSecret(user.secondFactor.totpSecretCiphertext, user.id);
+        if (secret === null) throw new Error(`the TOTP secret of user ${user.id} does not decrypt: was TOTP_ENCRYPTION_KEY changed or removed?`);
+        const check = checkSecondFactorCode(user.secondFactor, code, secret, this.deps.clock.now());
+        outcome = check.accepted ? 'accepted' : 'refused';
+        return check.accepted ? alsoChange({ ...user, secondFactor: check.secondFactor }) : null;
+      },
+      this.recording(viewer, used, ...(alsoRecord ? [alsoRecord] : [])),
+    );
     if (outcome === 'refused') {
       this.counted(method, 'failed');
       this.deps.logger.info({ userId: viewer.user.id, sessionId: viewer.session.id, method }, 'second-factor code refused');
@@ -211,7 +223,6 @@ export class TwoFactorService {
     await attempt.succeeded();
     this.counted(method, 'ok');
     this.deps.logger.info({ userId: viewer.user.id, sessionId: viewer.session.id, method }, 'second-factor code accepted');
-    await this.record(viewer, method === 'totp' ? 'second_factor_verified' : 'recovery_code_used');
     return stored;
   }
 
@@ -232,7 +243,17 @@ export class TwoFactorService {
     this.metrics.secondFactorChecked(method, result);
   }
 
+  /** A refused code changes nothing but the trail. */
   private record(viewer: Viewer, kind: AccountEventKind): Promise<void> {
-    return this.deps.events.recordAccountEvent(viewer.user.id, { kind, sessionId: viewer.session.id, at: this.deps.clock.now() });
+    return this.deps.events.recordAccountEvent(viewer.user.id, this.event(viewer, kind));
+  }
+
+  /** Events to record with a change of the user record, in the same atomic step. */
+  private recording(viewer: Viewer, ...kinds: AccountEventKind[]): UpdateUserOptions {
+    return { events: kinds.map((kind) => this.event(viewer, kind)) };
+  }
+
+  private event(viewer: Viewer, kind: AccountEventKind): AccountEvent {
+    return { kind, sessionId: viewer.session.id, at: this.deps.clock.now() };
   }
 }

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock';
 import { ID_PATTERN } from '../shared/ids';
-import type { AccountEventStore } from '../storage/account-event-store';
 import type { UserStore } from '../storage/user-store';
 import { Role, type UserRecord } from './user.model';
 
@@ -9,8 +8,7 @@ export class UserService {
   constructor(
     private readonly users: UserStore,
     private readonly logger: Logger,
-    /** Where an operator's change to a second factor is recorded. */
-    private readonly events: AccountEventStore,
+    /** When an operator's change to a second factor happened, for the audit trail. */
     private readonly clock: Clock,
   ) {}
 
@@ -47,12 +45,14 @@ export class UserService {
   async disableSecondFactor(email: string): Promise<{ outcome: 'disabled'; userId: string } | { outcome: 'not_on' } | { outcome: 'no_user' }> {
     const user = await this.users.findUserByEmail(email);
     if (!user) return { outcome: 'no_user' };
-    const updated = await this.users.updateUser(user.id, (current) =>
-      current.secondFactor || current.pendingTotp ? { ...current, secondFactor: null, pendingTotp: null, credentialVersion: current.credentialVersion + 1 } : null,
+    const updated = await this.users.updateUser(
+      user.id,
+      (current) =>
+        current.secondFactor || current.pendingTotp ? { ...current, secondFactor: null, pendingTotp: null, credentialVersion: current.credentialVersion + 1 } : null,
+      { events: [{ kind: 'second_factor_disabled', sessionId: null, at: this.clock.now() }] },
     );
     if (!updated) return { outcome: 'not_on' };
     this.logger.info({ userId: user.id }, 'two-factor disabled by an operator');
-    await this.events.recordAccountEvent(user.id, { kind: 'second_factor_disabled', sessionId: null, at: this.clock.now() });
     return { outcome: 'disabled', userId: user.id };
   }
 }

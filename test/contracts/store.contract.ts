@@ -1,4 +1,4 @@
-import { ACCOUNT_EVENT_RETENTION } from '../../src/account/account-event.model';
+import { ACCOUNT_EVENT_RETENTION, type AccountEventKind } from '../../src/account/account-event.model';
 import type { EmailTokenKind, EmailTokenRecord } from '../../src/account/email-token.model';
 import type { KnownDeviceRecord } from '../../src/device/device.model';
 import type { SessionEnd } from '../../src/session/session-end-reason';
@@ -851,6 +851,33 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.accountEvents.listAccountEvents(user.id, 1000)).toEqual([]);
         await store.accountEvents.recordAccountEvent(user.id, { kind: 'second_factor_disabled', sessionId: null, at: clock.now() });
         expect((await store.accountEvents.listAccountEvents(user.id, 1000)).map((event) => event.kind)).toEqual(['second_factor_disabled']);
+      });
+
+      it('records the events of a user update with it, in order, exactly when the update is stored', async () => {
+        const user = await createUser();
+        const sessionId = newId();
+        const events = (...kinds: AccountEventKind[]) => ({ events: kinds.map((kind) => ({ kind, sessionId, at: clock.now() })) });
+
+        expect(await store.users.updateUser(user.id, () => null, events('second_factor_enabled'))).toBeNull();
+        expect(await store.users.updateUser(newId(), (current) => current, events('second_factor_enabled'))).toBeNull();
+        expect(await store.accountEvents.listAccountEvents(user.id, 10)).toEqual([]);
+
+        const stored = await store.users.updateUser(user.id, (current) => ({ ...current, credentialVersion: current.credentialVersion + 1 }), events('recovery_code_used', 'second_factor_disabled'));
+        expect(stored?.credentialVersion).toBe(user.credentialVersion + 1);
+        expect((await store.accountEvents.listAccountEvents(user.id, 10)).map((event) => event.kind)).toEqual(['second_factor_disabled', 'recovery_code_used']);
+      });
+
+      it('records each update\'s events once, however often lost races make it retry: 10 concurrent updates, 10 events', async () => {
+        const user = await createUser({ displayName: 'base' });
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            store.users.updateUser(user.id, (current) => ({ ...current, displayName: `${current.displayName}[m${i}]` }), {
+              events: [{ kind: 'recovery_codes_regenerated', sessionId: null, at: clock.now() }],
+            }),
+          ),
+        );
+        expect(results.every((result) => result !== null)).toBe(true);
+        expect(await store.accountEvents.listAccountEvents(user.id, 100)).toHaveLength(10);
       });
     });
 

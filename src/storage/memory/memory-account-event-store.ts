@@ -6,14 +6,7 @@ export class MemoryAccountEventStore implements AccountEventStore {
   constructor(private readonly db: MemoryDatabase) {}
 
   async recordAccountEvent(userId: string, event: AccountEvent): Promise<void> {
-    const cutoff = this.db.clock.now().getTime() - ACCOUNT_EVENT_RETENTION.retentionSeconds * 1000;
-    const events = [...(this.db.accountEventsByUser.get(userId) ?? []), { ...event, at: new Date(event.at.getTime()) }];
-    // Stable: events of one millisecond stay in the order they were recorded.
-    events.sort((a, b) => a.at.getTime() - b.at.getTime());
-    this.db.accountEventsByUser.set(
-      userId,
-      events.filter((kept) => kept.at.getTime() >= cutoff).slice(-ACCOUNT_EVENT_RETENTION.maxEventsPerUser),
-    );
+    this.db.recordAccountEvent(userId, event);
   }
 
   async listAccountEvents(userId: string, limit: number): Promise<AccountEvent[]> {

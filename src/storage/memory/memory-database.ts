@@ -77,6 +77,18 @@ export class MemoryDatabase {
     this.sessionEventsByUser.set(userId, kept);
   }
 
+  /** Appends to the user's account events, keeping only the newest within the retention. */
+  recordAccountEvent(userId: string, event: AccountEvent): void {
+    const cutoff = this.clock.now().getTime() - ACCOUNT_EVENT_RETENTION.retentionSeconds * 1000;
+    const events = [...(this.accountEventsByUser.get(userId) ?? []), { ...event, at: new Date(event.at.getTime()) }];
+    // Stable: events of one millisecond stay in the order they were recorded.
+    events.sort((a, b) => a.at.getTime() - b.at.getTime());
+    this.accountEventsByUser.set(
+      userId,
+      events.filter((kept) => kept.at.getTime() >= cutoff).slice(-ACCOUNT_EVENT_RETENTION.maxEventsPerUser),
+    );
+  }
+
   /** The user's session events, newest first, within the retention. */
   sessionEventsOf(userId: string): SessionEvent[] {
     const cutoff = this.clock.now().getTime() - SESSION_EVENT_RETENTION.retentionSeconds * 1000;

@@ -1,6 +1,6 @@
 import { normalizeEmail, type UserRecord } from '../../user/user.model';
 import type { SessionEnd } from '../../session/session-end-reason';
-import type { CreateUserResult, EmailChange, EmailChangeResult, PasswordReplacement, PasswordReplacementResult, UserStore } from '../user-store';
+import type { CreateUserResult, EmailChange, EmailChangeResult, PasswordReplacement, PasswordReplacementResult, UpdateUserOptions, UserStore } from '../user-store';
 import { copyUser, type MemoryDatabase } from './memory-database';
 
 /** The in-process UserStore: same contract as the Redis one, for a single process. */
@@ -26,11 +26,13 @@ export class MemoryUserStore implements UserStore {
     return userId ? this.findUserById(userId) : null;
   }
 
-  async updateUser(userId: string, change: (user: UserRecord) => UserRecord | null): Promise<UserRecord | null> {
+  async updateUser(userId: string, change: (user: UserRecord) => UserRecord | null, options: UpdateUserOptions = {}): Promise<UserRecord | null> {
     const user = this.db.users.get(userId);
     if (!user) return null;
     const next = change(copyUser(user));
-    if (next) this.db.users.set(userId, copyUser(next));
+    if (!next) return null;
+    this.db.users.set(userId, copyUser(next));
+    for (const event of options.events ?? []) this.db.recordAccountEvent(userId, event);
     return next;
   }
 

@@ -3,26 +3,10 @@ import type { Clock } from '../../shared/clock';
 import type { AccountEventStore } from '../account-event-store';
 import { callStore } from './errors';
 import type { RedisKeyspace } from './keyspace';
-import { decodeAccountEvent, encodeAccountEventMember } from './records';
+import { accountEventArguments, RECORD_ACCOUNT_EVENTS } from './account-event.scripts';
+import { decodeAccountEvent } from './records';
 import type { RedisClient } from './redis-client';
-import { scriptRunner, type LuaScript, type ScriptRunner } from './script-runner';
-
-/**
- * KEYS: the user's account events. ARGV: member, its time (ms), the retention cutoff (ms),
- * when the key expires (ms), how many to keep. Adds the event and trims the trail in one step.
- */
-const RECORD_ACCOUNT_EVENT: LuaScript = {
-  name: 'sessionqlRecordAccountEvent',
-  numberOfKeys: 1,
-  lua: `
-local events = KEYS[1]
-redis.call('ZADD', events, ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', events, '-inf', '(' .. ARGV[3])
-redis.call('ZREMRANGEBYRANK', events, 0, -(tonumber(ARGV[5]) + 1))
-redis.call('PEXPIREAT', events, ARGV[4])
-return 1
-`,
-};
+import { scriptRunner, type ScriptRunner } from './script-runner';
 
 export class RedisAccountEventStore implements AccountEventStore {
   private readonly runScript: ScriptRunner;
@@ -32,19 +16,12 @@ export class RedisAccountEventStore implements AccountEventStore {
     private readonly keys: RedisKeyspace,
     private readonly clock: Clock,
   ) {
-    this.runScript = scriptRunner(redis, [RECORD_ACCOUNT_EVENT]);
+    this.runScript = scriptRunner(redis, [RECORD_ACCOUNT_EVENTS]);
   }
 
   async recordAccountEvent(userId: string, event: AccountEvent): Promise<void> {
     const now = this.clock.now().getTime();
-    const retentionMillis = ACCOUNT_EVENT_RETENTION.retentionSeconds * 1000;
-    await callStore(() =>
-      this.runScript(
-        RECORD_ACCOUNT_EVENT,
-        [this.keys.accountEvents(userId)],
-        [encodeAccountEventMember(event), event.at.getTime(), now - retentionMillis, now + retentionMillis, ACCOUNT_EVENT_RETENTION.maxEventsPerUser],
-      ),
-    );
+    await callStore(() => this.runScript(RECORD_ACCOUNT_EVENTS, [this.keys.accountEvents(userId)], accountEventArguments([event], now)));
   }
 
   async listAccountEvents(userId: string, limit: number): Promise<AccountEvent[]> {

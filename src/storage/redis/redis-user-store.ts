@@ -1,8 +1,10 @@
+import type { AccountEvent } from '../../account/account-event.model';
 import { EMAIL_TOKEN_KIND_NAMES } from '../../account/email-token.model';
 import { SESSION_END_REASONS, type SessionEnd } from '../../session/session-end-reason';
 import type { Clock } from '../../shared/clock';
 import { normalizeEmail, type UserRecord } from '../../user/user.model';
-import type { CreateUserResult, EmailChange, EmailChangeResult, PasswordReplacement, PasswordReplacementResult, UserStore } from '../user-store';
+import type { CreateUserResult, EmailChange, EmailChangeResult, PasswordReplacement, PasswordReplacementResult, UpdateUserOptions, UserStore } from '../user-store';
+import { accountEventArguments } from './account-event.scripts';
 import { callStore } from './errors';
 import type { RedisKeyspace } from './keyspace';
 import { decodeUserRecord, encodeUserRecord } from './records';
@@ -78,10 +80,7 @@ export class RedisUserStore implements UserStore {
         result = 'changed';
         return { ...user, email: change.to, emailVerified: true };
       },
-      async (expected, next) => {
-        const stored = await callStore(() => this.runScript(UPDATE_USER, [this.keys.user(userId)], [expected, next]));
-        return stored === 1 ? 'stored' : stored === -1 ? 'missing' : 'conflict';
-      },
+      (expected, next) => this.storeIfUnchanged(userId, expected, next, []),
     );
     // Same address in another case or width: one key for both, which the user keeps.
     if (normalizeEmail(change.from) === normalizeEmail(change.to)) return result;
@@ -120,11 +119,14 @@ export class RedisUserStore implements UserStore {
     return userId ? this.findUserById(userId) : null;
   }
 
-  async updateUser(userId: string, change: (user: UserRecord) => UserRecord | null): Promise<UserRecord | null> {
-    return this.compareAndSet(userId, change, async (expected, next) => {
-      const result = await callStore(() => this.runScript(UPDATE_USER, [this.keys.user(userId)], [expected, next]));
-      return result === 1 ? 'stored' : result === -1 ? 'missing' : 'conflict';
-    });
+  async updateUser(userId: string, change: (user: UserRecord) => UserRecord | null, options: UpdateUserOptions = {}): Promise<UserRecord | null> {
+    return this.compareAndSet(userId, change, (expected, next) => this.storeIfUnchanged(userId, expected, next, options.events ?? []));
+  }
+
+  private async storeIfUnchanged(userId: string, expected: string, next: string, events: readonly AccountEvent[]): Promise<CompareAndSetOutcome> {
+    const keys = [this.keys.user(userId), this.keys.accountEvents(userId)];
+    const result = await callStore(() => this.runScript(UPDATE_USER, keys, [expected, next, ...accountEventArguments(events, this.clock.now().getTime())]));
+    return result === 1 ? 'stored' : result === -1 ? 'missing' : 'conflict';
   }
 
   async replacePassword(userId: string, replacement: PasswordReplacement): Promise<PasswordReplacementResult> {

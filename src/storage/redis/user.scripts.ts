@@ -1,16 +1,21 @@
 import { EMAIL_TOKEN_KIND_NAMES } from '../../account/email-token.model';
+import { ACCOUNT_EVENTS } from './account-event.scripts';
 import { END_SESSIONS_EXCEPT, EXPIRE_WITH_LAST_SESSION, SESSION_EVENTS, SESSION_FIELDS } from './session.scripts';
 import type { LuaScript } from './script-runner';
 
-/** KEYS: user. ARGV: expected record, new record. Compare-and-set; returns 1, or 0 on a lost race, -1 for no user. */
+/**
+ * KEYS: user, account events. ARGV: expected record, new record, then accountEventArguments.
+ * Compare-and-set, recording the events with the change; returns 1, or 0 on a lost race, -1 for no user.
+ */
 export const UPDATE_USER: LuaScript = {
   name: 'sessionqlUpdateUser',
-  numberOfKeys: 1,
-  lua: `
+  numberOfKeys: 2,
+  lua: `${ACCOUNT_EVENTS}
 local current = redis.call('GET', KEYS[1])
 if not current then return -1 end
 if current ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
+record_account_events(KEYS[2], 3)
 return 1
 `,
 };
