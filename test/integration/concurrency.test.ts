@@ -3,7 +3,7 @@ import { RedisKeyspace } from '../../src/storage/redis/keyspace';
 import { useRedisCluster } from '../support/redis-processes';
 import { errorCodes, PASSWORD, startTestServer, uniqueEmail, type StoreKind, type TestServer } from '../support/harness';
 import { runSessionStress } from '../support/session-stress';
-import { UNTHROTTLED_PASSWORD_CHECKS } from '../support/fixtures';
+import { UNTHROTTLED_PASSWORD_CHECKS, WIDE_PASSWORD_CHECK_LINE } from '../support/fixtures';
 
 // A real 3-master Redis Cluster for this file's 'cluster' runs.
 const cluster = useRedisCluster();
@@ -65,7 +65,7 @@ describe.each<StoreKind>(['redis', 'cluster'])('concurrent requests for one user
   });
 
   it('throttles a burst of wrong passwords exactly, and every process sharing the store sees the block', async () => {
-    const env = { LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: '5' };
+    const env = { ...WIDE_PASSWORD_CHECK_LINE, LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: '5' };
     const first = await startTestServer({ store: storeKind, clusterNodes: cluster.nodes, env });
     const second = await startTestServer({ store: storeKind, clusterNodes: cluster.nodes, env, keyPrefix: first.keyPrefix });
     try {

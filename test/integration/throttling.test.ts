@@ -1,6 +1,7 @@
 import { ChangePasswordDocument, LoginDocument, SignUpDocument } from '../generated/graphql';
 import { errorCodes, PASSWORD, serversClosedAfterAll, startTestServer, uniqueEmail, type StoreKind, type TestServer } from '../support/harness';
 import { metricValue } from '../support/metrics';
+import { WIDE_PASSWORD_CHECK_LINE } from '../support/fixtures';
 
 const WRONG = 'not the password';
 
@@ -79,7 +80,7 @@ describe.each<StoreKind>(['redis', 'memory'])('login throttling (%s store)', (st
   });
 
   it('counts parallel guesses before checking them: a burst cannot outrun the per-email budget', async () => {
-    const server = await start({ LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: '5' });
+    const server = await start({ ...WIDE_PASSWORD_CHECK_LINE, LOGIN_MAX_FAILURES_PER_EMAIL_HOUR: '5' });
     const email = await signUp(server);
     const checks = await countPasswordChecks(server);
     const responses = await Promise.all(Array.from({ length: 20 }, () => login(server, email, WRONG)));
@@ -90,9 +91,7 @@ describe.each<StoreKind>(['redis', 'memory'])('login throttling (%s store)', (st
   });
 
   it('locks the pair out after a parallel burst of wrong guesses', async () => {
-    // The line of password checks would refuse most of the burst at once (2 per account):
-    // widened here, so that every guess reaches the throttle this test is about.
-    const server = await start({ LOGIN_MAX_CONSECUTIVE_FAILURES: '3', PASSWORD_QUEUE_MAX_PER_ACCOUNT: '16', PASSWORD_QUEUE_MAX_PER_IP: '16' });
+    const server = await start({ ...WIDE_PASSWORD_CHECK_LINE, LOGIN_MAX_CONSECUTIVE_FAILURES: '3' });
     const email = await signUp(server);
     await Promise.all(Array.from({ length: 8 }, () => login(server, email, WRONG)));
     const blocked = await login(server, email, PASSWORD);
