@@ -1,8 +1,6 @@
-import type { Redis } from 'ioredis';
 import { ChangePasswordDocument, LogoutDocument, MeDocument, RevokeSessionDocument, SignUpDocument } from '../generated/graphql';
 import { PASSWORD, TestClient, uniqueEmail } from '../support/harness';
-import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from '../support/redis';
-import { startServerProcess, type ServerProcess } from '../support/server-process';
+import { serverProcessesOnTestRedis, type ServerProcess } from '../support/server-process';
 import { headerLogin } from '../support/flows';
 
 /*
@@ -11,24 +9,7 @@ import { headerLogin } from '../support/flows';
  * refuse at the very next request.
  */
 describe('several server processes on one Redis', () => {
-  const keyPrefix = uniqueKeyPrefix('processes');
-  const started: ServerProcess[] = [];
-  let redis: Redis;
-
-  beforeAll(async () => {
-    redis = await connectTestRedis();
-  });
-  afterAll(async () => {
-    await Promise.all(started.map((server) => server.stop()));
-    await deleteKeysWithPrefix(redis, keyPrefix);
-    redis.disconnect();
-  });
-
-  async function start(env: Record<string, string> = {}, listening = 1): Promise<ServerProcess> {
-    const server = await startServerProcess({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: keyPrefix, ...env }, { listening });
-    started.push(server);
-    return server;
-  }
+  const start = serverProcessesOnTestRedis('processes');
 
   function bearer(server: ServerProcess, token: string): TestClient {
     return new TestClient(server.graphqlUrl, { cookies: false, bearerToken: token });
@@ -69,7 +50,7 @@ describe('several server processes on one Redis', () => {
   }, 60_000);
 
   it('with WEB_CONCURRENCY=2: two workers serve one port, a dead worker is replaced, and SIGTERM stops them all with exit code 0', async () => {
-    const server = await start({ WEB_CONCURRENCY: '2' }, 2);
+    const server = await start({ WEB_CONCURRENCY: '2' }, { listening: 2 });
     const workerPids = server.logs.filter((line) => line.msg === 'worker started').map((line) => line.workerPid as number);
     expect(workerPids).toHaveLength(2);
     expect(workerPids).not.toContain(server.pid);

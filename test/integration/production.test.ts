@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Redis } from 'ioredis';
 import { totpCode } from '../../src/two-factor/totp';
 import {
   BeginTotpEnrollmentDocument,
@@ -14,32 +13,17 @@ import {
 } from '../generated/graphql';
 import { builtGraphiQLAssetsPath } from '../support/graphiql-build';
 import { errorCodes, PASSWORD, TEST_SECRET, TestClient, uniqueEmail } from '../support/harness';
-import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from '../support/redis';
-import { startServerProcess, type ServerProcess } from '../support/server-process';
+import { serverProcessesOnTestRedis, type ServerProcess } from '../support/server-process';
 
 const INTROSPECTION = '{ __schema { types { name } } }';
 
 /** The server as users run it in production: its own process, NODE_ENV=production, on Redis. */
 describe('production mode (NODE_ENV=production)', () => {
-  const keyPrefix = uniqueKeyPrefix('production');
-  const started: ServerProcess[] = [];
+  const start = serverProcessesOnTestRedis('production');
   let server: ServerProcess;
-  let redis: Redis;
-
-  async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
-    const serverProcess = await startServerProcess({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: keyPrefix, ...env });
-    started.push(serverProcess);
-    return serverProcess;
-  }
 
   beforeAll(async () => {
-    redis = await connectTestRedis();
     server = await start();
-  });
-  afterAll(async () => {
-    await Promise.all(started.map((serverProcess) => serverProcess.stop()));
-    await deleteKeysWithPrefix(redis, keyPrefix);
-    redis.disconnect();
   });
 
   function client(): TestClient {

@@ -1,10 +1,8 @@
 import { request } from 'node:http';
-import type { Redis } from 'ioredis';
 import { MeDocument } from '../generated/graphql';
-import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from '../support/redis';
 import { signUpWithBearer } from '../support/flows';
 import { startTestServer } from '../support/harness';
-import { startServerProcess, type ServerMode, type ServerProcess } from '../support/server-process';
+import { serverProcessesOnTestRedis, type ServerMode, type ServerProcess } from '../support/server-process';
 
 const STREAMS = 6;
 const STREAM_TIMEOUT_MILLIS = 20_000;
@@ -67,24 +65,7 @@ function trackedRequest(port: number, token: string, options: { holdBody?: boole
 }
 
 describe('graceful shutdown on SIGTERM', () => {
-  const keyPrefix = uniqueKeyPrefix('shutdown');
-  const started: ServerProcess[] = [];
-  let redis: Redis;
-
-  beforeAll(async () => {
-    redis = await connectTestRedis();
-  });
-  afterAll(async () => {
-    await Promise.all(started.map((server) => server.stop()));
-    await deleteKeysWithPrefix(redis, keyPrefix);
-    redis.disconnect();
-  });
-
-  async function start(env: Record<string, string>, options: { mode?: ServerMode; listening?: number } = {}): Promise<ServerProcess> {
-    const server = await startServerProcess({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: keyPrefix, ...env }, options);
-    started.push(server);
-    return server;
-  }
+  const start = serverProcessesOnTestRedis('shutdown');
 
   async function startSignedIn(env: Record<string, string>): Promise<{ server: ServerProcess; token: string; userId: string }> {
     const server = await start(env);

@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { TEST_SECRET, TEST_TOTP_KEY } from './harness';
 import { freeLoopbackPort } from './global-setup';
+import { connectTestRedis, deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix } from './redis';
 import { startTestSmtpServer, type TestSmtpServer } from './smtp-server';
 
 const ROOT = join(__dirname, '..', '..');
@@ -40,16 +42,40 @@ const MODE_ENVIRONMENT: Record<ServerMode, Record<string, string>> = {
   development: { NODE_ENV: 'development', BCRYPT_COST: '4' },
 };
 
+export type ServerProcessOptions = { listening?: number; mode?: ServerMode };
+
+/**
+ * For a describe block whose server processes share the run's Redis under one key prefix
+ * (named after `name`): each is started with the test's environment over REDIS_URL and the
+ * prefix; after the block every one is stopped and the prefix's keys are deleted.
+ */
+export function serverProcessesOnTestRedis(name: string): (env?: Record<string, string>, options?: ServerProcessOptions) => Promise<ServerProcess> {
+  const keyPrefix = uniqueKeyPrefix(name);
+  const started: ServerProcess[] = [];
+  let redis: Redis | undefined;
+  beforeAll(async () => {
+    redis = await connectTestRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(started.map((server) => server.stop()));
+    if (!redis) return;
+    await deleteKeysWithPrefix(redis, keyPrefix);
+    redis.disconnect();
+  });
+  return async (env = {}, options = {}) => {
+    const server = await startServerProcess({ REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: keyPrefix, ...env }, options);
+    started.push(server);
+    return server;
+  };
+}
+
 /**
  * The server as an operator runs it, in a process of its own: `node src/main.ts` (compiled
  * on the fly by @swc-node/register, as `npm run cli` is in the CLI tests) with
  * NODE_ENV=production (or `mode`) and the given environment on a free loopback port, never
  * NODE_ENV=test. Resolves once `listening` processes said they listen.
  */
-export async function startServerProcess(
-  env: Record<string, string>,
-  options: { listening?: number; mode?: ServerMode } = {},
-): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const port = await freeLoopbackPort();
   const mode = options.mode ?? 'production';
   // Production sends mail (and refuses to start without SMTP_URL): a real SMTP server takes it.
