@@ -103,6 +103,7 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
   const twoFactor = new TwoFactorService({
     users: store.users,
     sessions,
+    devices,
     events: store.accountEvents,
     notices,
     throttle: new SecondFactorThrottle(store),

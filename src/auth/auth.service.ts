@@ -216,7 +216,10 @@ export class AuthService {
   /**
    * A new session for the user, whose credentials were verified as of `user` (its
    * credentialVersion); a session the caller presented is ended, not reused. The client
-   * becomes (or stays) a known device of the account.
+   * becomes (or stays) a known device of the account once it has proved all the account
+   * asks for: here for a password account, at verifySecondFactor for one with a second
+   * factor (the password alone must neither take one of the account's device places nor
+   * earn a throttling budget of its own).
    */
   private async signIn(
     user: UserRecord,
@@ -232,13 +235,8 @@ export class AuthService {
       secondFactorPending: user.secondFactor !== null,
     });
     if (!started) throw unauthenticated(INVALID_CREDENTIALS_MESSAGE);
-    const { device, token: deviceToken } = await this.deps.devices.signedIn(user.id, { recognised: options.knownDevice, client: caller.client });
-    const signedIn: SignedIn = {
-      user,
-      session: started.session,
-      token: started.token,
-      device: deviceToken ? { token: deviceToken, expiresAt: device.expiresAt } : null,
-    };
+    const device = started.session.secondFactorPending ? null : await this.deps.devices.signedIn(user.id, { recognised: options.knownDevice, client: caller.client });
+    const signedIn: SignedIn = { user, session: started.session, token: started.token, device: device && device.issued };
     caller.sessionStarted(signedIn);
     return signedIn;
   }

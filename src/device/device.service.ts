@@ -13,8 +13,8 @@ const MAX_USER_AGENT_LENGTH = 256;
 /** What a sign-in leaves the client with: its device, and a new token when the device was not known yet. */
 export interface SignedInDevice {
   device: KnownDeviceRecord;
-  /** Issued now (a device not known before); null when the client already holds its token. */
-  token: string | null;
+  /** A token issued now (a device not known before), and until when it is good; null when the client already holds its token. */
+  issued: { token: string; expiresAt: Date } | null;
 }
 
 export interface DeviceServiceDependencies {
@@ -57,13 +57,13 @@ export class DeviceService {
     if (options.recognised) {
       const device = { ...options.recognised, ...seen };
       // Forgotten in the meantime (by the user, or the cap): then it is a new device after all.
-      if (await this.deps.store.touchDevice(device)) return { device, token: null };
+      if (await this.deps.store.touchDevice(device)) return { device, issued: null };
     }
     const secret = newTokenSecret();
     const device: KnownDeviceRecord = { id: newId(), userId, secretHash: hashTokenSecret(secret), createdAt: now, ...seen };
     const forgotten = await this.deps.store.rememberDevice(device, KNOWN_DEVICE_LIMITS.maxDevicesPerUser);
     this.deps.logger.info({ userId, deviceId: device.id, forgottenDevices: forgotten.length }, 'device remembered');
-    return { device, token: signDeviceToken({ userId, deviceId: device.id, secret }, this.deps.secrets[0]!) };
+    return { device, issued: { token: signDeviceToken({ userId, deviceId: device.id, secret }, this.deps.secrets[0]!), expiresAt } };
   }
 
   /** The user's known devices, most recently used first. */

@@ -46,6 +46,8 @@ export interface CallerInit {
  * - a COOKIE session started: the session cookie is set, and the device cookie when a
  *   device token was issued; a HEADER session started by a browser that presented a session
  *   cookie: that cookie is expired (a HEADER client gets its device token in the body);
+ * - a sign-in completed with its second factor: the device cookie, when a device token was
+ *   issued then;
  * - the device the caller presented by cookie was forgotten: the device cookie is expired;
  * - the caller's own session ended (logout, revokeSession, an admin revoking their own
  *   user's sessions): the caller is anonymous from then on, and a presented cookie is
@@ -133,12 +135,21 @@ export class Caller {
     this.forgetReads();
     if (signedIn.session.transport === SessionTransport.COOKIE) {
       this.init.cookies.setSession(signedIn.token, signedIn.session.absoluteExpiresAt);
-      if (signedIn.device) this.init.cookies.setDevice(signedIn.device.token, signedIn.device.expiresAt);
+      this.deviceIssued(signedIn.session, signedIn.device);
     } else if (this.presented?.via === 'cookie') {
       this.init.cookies.clearSession();
     }
     this.settled = { user: signedIn.user, session: signedIn.session };
     this.viewerPromise = Promise.resolve(this.settled);
+  }
+
+  /**
+   * The client became a known device of the account with a new token (null: it holds one
+   * already): a COOKIE session's browser gets it as the device cookie, a HEADER client in
+   * the body.
+   */
+  deviceIssued(session: SessionRecord, device: SignedIn['device']): void {
+    if (device && session.transport === SessionTransport.COOKIE) this.init.cookies.setDevice(device.token, device.expiresAt);
   }
 
   /**

@@ -16,6 +16,11 @@ export interface CodeAttempt {
  * every server process. One guess in about 330,000 is right (three TOTP codes are valid
  * at a time): a year of guessing at the daily budget has about a 5% chance, and needs the
  * password for every new session.
+ *
+ * A known device that has completed a sign-in with this second factor has the hourly and
+ * daily budgets of its own, as for passwords: someone who has only the password can spend
+ * the account's budgets, but not hold back the owner's own browsers and apps. Such a device
+ * cannot be made with the password alone (devices become known when a sign-in completes).
  */
 export class SecondFactorThrottle {
   private readonly perSession: AttemptLimiter;
@@ -32,12 +37,13 @@ export class SecondFactorThrottle {
     this.perUserDay = store.createAttemptLimiter({ name: 'second-factor-user-day', points: TWO_FACTOR_LIMITS.attemptsPerUserDay, windowSeconds: 86_400 });
   }
 
-  /** Reserves an attempt for this session and user; RATE_LIMITED (retryAfterSeconds) when a budget is spent. */
-  async begin(subject: { userId: string; sessionId: string }): Promise<CodeAttempt> {
+  /** Reserves an attempt for this session and user (or device); RATE_LIMITED (retryAfterSeconds) when a budget is spent. */
+  async begin(subject: { userId: string; sessionId: string; knownDeviceId: string | null }): Promise<CodeAttempt> {
+    const budget = subject.knownDeviceId ? `device|${subject.userId}|${subject.knownDeviceId}` : subject.userId;
     const entries: Array<[AttemptLimiter, string]> = [
       [this.perSession, subject.sessionId],
-      [this.perUserHour, subject.userId],
-      [this.perUserDay, subject.userId],
+      [this.perUserHour, budget],
+      [this.perUserDay, budget],
     ];
     await reserveAll(entries);
     return { succeeded: () => settle(entries.map(([limiter, key]) => limiter.refund(key))) };

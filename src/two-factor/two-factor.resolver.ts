@@ -46,7 +46,7 @@ export class TwoFactorResolver {
   })
   @Directive('@auth(beforeSecondFactor: true)')
   async verifySecondFactor(@Arg('code', { description: 'A current 6-digit TOTP code, or a recovery code.' }) code: string, @Ctx() { caller }: GraphQLContext): Promise<AuthPayload> {
-    const { user, session, token } = await this.twoFactor.verify(caller, code);
-    return AuthPayload.from({ user, session, token, deviceToken: null });
+    const { user, session, token, deviceToken } = await this.twoFactor.verify(caller, code);
+    return AuthPayload.from({ user, session, token, deviceToken });
   }
 }

@@ -6,6 +6,8 @@ import { noMetrics, type SecondFactorMetrics } from '../observability/metrics';
 import type { Caller } from '../session/caller';
 import { SessionTransport, type SessionRecord, type Viewer } from '../session/session.model';
 import type { SessionService } from '../session/session.service';
+import type { KnownDeviceRecord } from '../device/device.model';
+import type { DeviceService } from '../device/device.service';
 import { AppError, badUserInput, ErrorCode, forbidden } from '../shared/app-error';
 import type { Clock } from '../shared/clock';
 import type { AccountEventStore } from '../storage/account-event-store';
@@ -31,11 +33,14 @@ export interface SecondFactorVerified {
   session: SessionRecord;
   /** The session's new token (its secret was rotated). */
   token: string;
+  /** A device token issued with a completed sign-in (a client not known before); null otherwise. */
+  deviceToken: string | null;
 }
 
 export interface TwoFactorServiceDependencies {
   users: UserStore;
   sessions: SessionService;
+  devices: DeviceService;
   events: AccountEventStore;
   notices: AccountNotices;
   throttle: SecondFactorThrottle;
@@ -91,7 +96,7 @@ export class TwoFactorService {
    */
   async confirmEnrollment(caller: Caller, code: string): Promise<string[]> {
     const viewer = await caller.signedInViewer();
-    const attempt = await this.beginAttempt(viewer, code);
+    const attempt = await this.beginAttempt(caller, viewer, code);
     const recoveryCodes = Array.from({ length: TWO_FACTOR_LIMITS.recoveryCodes }, newRecoveryCode);
     let outcome = 'no_enrollment' as 'enabled' | 'already_on' | 'no_enrollment' | 'refused';
     const enabled = await this.deps.users.updateUser(viewer.user.id, (user) => {
@@ -155,8 +160,7 @@ export class TwoFactorService {
    * (they could never complete). The caller's session keeps the aal 2 it proved.
    */
   async disable(caller: Caller, code: string): Promise<void> {
-    const viewer = await caller.signedInViewer();
-    const disabled = await this.useCode(viewer, code, {
+    const disabled = await this.useCode(caller, code, {
       alsoChange: (user) => ({ ...user, secondFactor: null, pendingTotp: null, credentialVersion: user.credentialVersion + 1 }),
       alsoRecord: 'second_factor_disabled',
     });
@@ -168,18 +172,23 @@ export class TwoFactorService {
   /**
    * Completes a sign-in that waits for its second factor (or strengthens any session): the
    * code is used up, the session reaches aal 2, authenticatedAt moves to now, and it gets a
-   * new token (whoever saw the token before holds nothing).
+   * new token (whoever saw the token before holds nothing). A completed sign-in makes the
+   * client a known device of the account (a password alone does not).
    */
   async verify(caller: Caller, code: string): Promise<SecondFactorVerified> {
     const viewer = await caller.signedInViewer();
-    const user = await this.useCode(viewer, code);
+    const user = await this.useCode(caller, code);
     const renewed = await this.deps.sessions.renewAuthentication(caller, { aal: 2, rotateToken: true });
-    return { user, session: renewed.session, token: renewed.token! };
+    const device = viewer.session.secondFactorPending
+      ? await this.deps.devices.signedIn(user.id, { recognised: await this.deps.devices.recognise(caller.presentedDevice, user.id), client: caller.client })
+      : null;
+    caller.deviceIssued(renewed.session, device && device.issued);
+    return { user, session: renewed.session, token: renewed.token!, deviceToken: device?.issued?.token ?? null };
   }
 
   /** A code presented with stepUp: used up, or BAD_USER_INPUT (RATE_LIMITED past the budgets). Raising the session is stepUp's. */
   async presentCode(caller: Caller, code: string): Promise<void> {
-    await this.useCode(await caller.signedInViewer(), code);
+    await this.useCode(caller, code);
   }
 
   /**
@@ -189,12 +198,13 @@ export class TwoFactorService {
    * stored user record.
    */
   private async useCode(
-    viewer: Viewer,
+    caller: Caller,
     code: string,
     { alsoChange = (user) => user, alsoRecord }: { alsoChange?: (user: UserRecord) => UserRecord; alsoRecord?: AccountEventKind } = {},
   ): Promise<UserRecord> {
+    const viewer = await caller.signedInViewer();
     const method = codeMethod(code);
-    const attempt = await this.beginAttempt(viewer, code);
+    const attempt = await this.beginAttempt(caller, viewer, code);
     let outcome = 'not_enrolled' as 'not_enrolled' | 'refused' | 'accepted';
     const used: AccountEventKind = method === 'totp' ? 'second_factor_verified' : 'recovery_code_used';
     const stored = await this.deps.users.updateUser(
@@ -230,13 +240,26 @@ export class TwoFactorService {
     return this.deps.secretBox?.open(ciphertext, userId) ?? null;
   }
 
-  private async beginAttempt(viewer: Viewer, code: string) {
+  private async beginAttempt(caller: Caller, viewer: Viewer, code: string) {
     try {
-      return await this.deps.throttle.begin({ userId: viewer.user.id, sessionId: viewer.session.id });
+      const knownDevice = await this.deviceThatCompletedSecondFactor(caller, viewer.user);
+      return await this.deps.throttle.begin({ userId: viewer.user.id, sessionId: viewer.session.id, knownDeviceId: knownDevice?.id ?? null });
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCode.RATE_LIMITED) this.counted(codeMethod(code), 'throttled');
       throw error;
     }
+  }
+
+  /**
+   * The known device the caller presented, if it has completed a sign-in with the account's
+   * current second factor since it was turned on (devices become known, or are seen again,
+   * only when a sign-in completes): its code attempts have a budget of their own. A device
+   * known from before the factor was turned on proved only a password, and gets none.
+   */
+  private async deviceThatCompletedSecondFactor(caller: Caller, user: UserRecord): Promise<KnownDeviceRecord | null> {
+    if (!user.secondFactor || caller.presentedDevice === null) return null;
+    const device = await this.deps.devices.recognise(caller.presentedDevice, user.id);
+    return device && device.lastUsedAt.getTime() > user.secondFactor.enabledAt.getTime() ? device : null;
   }
 
   private counted(method: SecondFactorMethod, result: 'ok' | 'failed' | 'throttled'): void {

@@ -1,6 +1,7 @@
 import type { ManualClock } from '../../src/shared/clock';
 import { RedisKeyspace } from '../../src/storage/redis/keyspace';
 import { totpCode } from '../../src/two-factor/totp';
+import { TWO_FACTOR_LIMITS } from '../../src/two-factor/two-factor.model';
 import {
   BeginTotpEnrollmentDocument,
   ChangePasswordDocument,
@@ -11,6 +12,7 @@ import {
   MeDocument,
   MeTwoFactorDocument,
   MySessionsAuthenticationDocument,
+  MyDevicesDocument,
   MySessionsDocument,
   RegenerateRecoveryCodesDocument,
   SignUpDocument,
@@ -294,6 +296,60 @@ describe.each<StoreKind>(['redis', 'memory'])('TOTP two-factor over HTTP (%s sto
       }
       const afterBudget = await pendingLogin(email);
       expect(errorCodes(await afterBudget.request(VerifySecondFactorDocument, { code: nextCode(secret) }))).toEqual(['RATE_LIMITED']);
+    });
+
+    it('makes no known device from a password alone: the device token (body or cookie) comes when the sign-in completes', async () => {
+      const { client, email, secret } = await enrolledAccount('device-on-verify');
+      const devices = async () => (await client.request(MyDevicesDocument)).data!.me!.knownDevices.length;
+      const before = await devices();
+
+      const app = server.client({ cookies: false });
+      const login = await app.request(LoginDocument, { input: { email, password: PASSWORD, transport: 'HEADER' } });
+      expect(login.data!.login).toMatchObject({ secondFactorRequired: true, deviceToken: null });
+      const browser = await pendingLogin(email);
+      expect(await browser.sessionCookieValue('did')).toBeUndefined();
+      expect(await devices()).toBe(before);
+
+      app.bearerToken = login.data!.login.token!;
+      const verified = await app.request(VerifySecondFactorDocument, { code: nextCode(secret) });
+      expect(verified.data!.verifySecondFactor.deviceToken).toMatch(/^d1\./);
+      expect((await browser.request(VerifySecondFactorDocument, { code: nextCode(secret) })).data!.verifySecondFactor.deviceToken).toBeNull();
+      expect(await browser.sessionCookieValue('did')).toMatch(/^d1\./);
+      expect(await devices()).toBe(before + 2);
+    });
+
+    it('lets the owner\'s device that completed a sign-in verify after someone with the password spent the account\'s code budget; a device known from before gets no budget of its own', async () => {
+      const email = uniqueEmail('device-budget');
+      const before = server.client({ cookies: false });
+      const signUp = await before.request(SignUpDocument, { input: { email, password: PASSWORD, transport: 'HEADER' } });
+      const deviceFromBefore = signUp.data!.signUp.deviceToken!;
+      before.bearerToken = signUp.data!.signUp.token!;
+      const secret = (await before.request(BeginTotpEnrollmentDocument)).data!.beginTotpEnrollment.secret;
+      expect((await before.request(ConfirmTotpEnrollmentDocument, { code: nextCode(secret) })).errors).toBeUndefined();
+
+      const phone = await pendingLogin(email, 'HEADER');
+      const phoneDevice = (await phone.request(VerifySecondFactorDocument, { code: nextCode(secret) })).data!.verifySecondFactor.deviceToken!;
+      expect(phoneDevice).toMatch(/^d1\./);
+
+      // Someone with the password spends the account's hourly budget of codes, five per session.
+      for (let session = 0; session < TWO_FACTOR_LIMITS.attemptsPerUserHour / TWO_FACTOR_LIMITS.attemptsPerSession; session++) {
+        const attacker = await pendingLogin(email);
+        for (let attempt = 0; attempt < TWO_FACTOR_LIMITS.attemptsPerSession; attempt++) {
+          expect(errorCodes(await attacker.request(VerifySecondFactorDocument, { code: 'WRONG-CODE-XXXX' }))).toEqual(['BAD_USER_INPUT']);
+        }
+      }
+      expect(errorCodes(await (await pendingLogin(email)).request(VerifySecondFactorDocument, { code: nextCode(secret) }))).toEqual(['RATE_LIMITED']);
+
+      const signIn = async (deviceToken: string) => {
+        const client = server.client({ cookies: false, headers: { 'x-device-token': deviceToken } });
+        const login = await client.request(LoginDocument, { input: { email, password: PASSWORD, transport: 'HEADER' } });
+        client.bearerToken = login.data!.login.token!;
+        return client.request(VerifySecondFactorDocument, { code: nextCode(secret) });
+      };
+      expect(errorCodes(await signIn(deviceFromBefore))).toEqual(['RATE_LIMITED']);
+      const owner = await signIn(phoneDevice);
+      expect(owner.errors).toBeUndefined();
+      expect(owner.data!.verifySecondFactor.session.aal).toBe(2);
     });
   });
 
