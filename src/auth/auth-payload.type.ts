@@ -21,7 +21,7 @@ export class AuthPayload {
   @Field(() => String, {
     nullable: true,
     description:
-      'For transport HEADER: a new known-device token when this client was not known yet (null when it presented one). Send it back as `X-Device-Token` with later logins: their attempts are then throttled on this device\'s own budget. Browsers get it as an HttpOnly cookie instead.',
+      'For transport HEADER: a new known-device token when this sign-in is complete and this client was not known yet (null when it presented one, and while a second factor is pending: verifySecondFactor returns it). Send it back as `X-Device-Token` with later logins and codes: their attempts are then throttled on this device\'s own budget. Browsers get it as an HttpOnly cookie instead.',
   })
   deviceToken!: string | null;
 
