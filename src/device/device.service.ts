@@ -26,9 +26,11 @@ export interface DeviceServiceDependencies {
 }
 
 /**
- * Known devices (the OWASP "device cookie"): a client that signed in to an account before
- * gets a signed token, and its password attempts for that account are counted on a budget of
- * their own (auth/login-throttle.ts).
+ * Known devices (the OWASP "device cookie"): a client that completed a sign-in to an account
+ * (with its second factor, when it has one) gets a signed token, and its password attempts
+ * for that account are counted on a budget of their own (auth/login-throttle.ts), as are its
+ * second-factor codes once it has completed a sign-in with the current factor
+ * (two-factor/second-factor-throttle.ts).
  */
 export class DeviceService {
   constructor(private readonly deps: DeviceServiceDependencies) {}
