@@ -15,7 +15,7 @@ import type { UpdateUserOptions, UserStore } from '../storage/user-store';
 import type { UserRecord } from '../user/user.model';
 import { hashRecoveryCode, newRecoveryCode } from './recovery-codes';
 import { checkSecondFactorCode, codeMethod, type SecondFactorMethod } from './second-factor-check';
-import type { SecondFactorThrottle } from './second-factor-throttle';
+import type { CodeAttempt, SecondFactorThrottle } from './second-factor-throttle';
 import type { SecretBox } from './secret-box';
 import { newTotpSecret, totpStepOf, totpUri } from './totp';
 import { TWO_FACTOR_LIMITS, type SecondFactorRecord } from './two-factor.model';
@@ -96,7 +96,7 @@ export class TwoFactorService {
    */
   async confirmEnrollment(caller: Caller, code: string): Promise<string[]> {
     const viewer = await caller.signedInViewer();
-    const attempt = await this.beginAttempt(caller, viewer, code);
+    const { attempt } = await this.beginAttempt(caller, viewer, code);
     const recoveryCodes = Array.from({ length: TWO_FACTOR_LIMITS.recoveryCodes }, newRecoveryCode);
     let outcome = 'no_enrollment' as 'enabled' | 'already_on' | 'no_enrollment' | 'refused';
     const enabled = await this.deps.users.updateUser(viewer.user.id, (user) => {
@@ -160,7 +160,7 @@ export class TwoFactorService {
    * (they could never complete). The caller's session keeps the aal 2 it proved.
    */
   async disable(caller: Caller, code: string): Promise<void> {
-    const disabled = await this.useCode(caller, code, {
+    const { user: disabled } = await this.useCode(caller, code, {
       alsoChange: (user) => ({ ...user, secondFactor: null, pendingTotp: null, credentialVersion: user.credentialVersion + 1 }),
       alsoRecord: 'second_factor_disabled',
     });
@@ -177,11 +177,9 @@ export class TwoFactorService {
    */
   async verify(caller: Caller, code: string): Promise<SecondFactorVerified> {
     const viewer = await caller.signedInViewer();
-    const user = await this.useCode(caller, code);
+    const { user, presentedDevice } = await this.useCode(caller, code);
     const renewed = await this.deps.sessions.renewAuthentication(caller, { aal: 2, rotateToken: true });
-    const device = viewer.session.secondFactorPending
-      ? await this.deps.devices.signedIn(user.id, { recognised: await this.deps.devices.recognise(caller.presentedDevice, user.id), client: caller.client })
-      : null;
+    const device = viewer.session.secondFactorPending ? await this.deps.devices.signedIn(user.id, { recognised: presentedDevice, client: caller.client }) : null;
     caller.deviceIssued(renewed.session, device && device.issued);
     return { user, session: renewed.session, token: renewed.token!, deviceToken: device?.issued?.token ?? null };
   }
@@ -195,16 +193,16 @@ export class TwoFactorService {
    * Checks a code against the caller's second factor and uses it up, with `alsoChange`
    * applied in the same compare-and-set, which also records the code's use (and
    * `alsoRecord`) in the audit trail; throttled per session and per user. Returns the
-   * stored user record.
+   * stored user record, and the known device the caller presented.
    */
   private async useCode(
     caller: Caller,
     code: string,
     { alsoChange = (user) => user, alsoRecord }: { alsoChange?: (user: UserRecord) => UserRecord; alsoRecord?: AccountEventKind } = {},
-  ): Promise<UserRecord> {
+  ): Promise<{ user: UserRecord; presentedDevice: KnownDeviceRecord | null }> {
     const viewer = await caller.signedInViewer();
     const method = codeMethod(code);
-    const attempt = await this.beginAttempt(caller, viewer, code);
+    const { attempt, presentedDevice } = await this.beginAttempt(caller, viewer, code);
     let outcome = 'not_enrolled' as 'not_enrolled' | 'refused' | 'accepted';
     const used: AccountEventKind = method === 'totp' ? 'second_factor_verified' : 'recovery_code_used';
     const stored = await this.deps.users.updateUser(
@@ -233,33 +231,26 @@ export class TwoFactorService {
     await attempt.succeeded();
     this.counted(method, 'ok');
     this.deps.logger.info({ userId: viewer.user.id, sessionId: viewer.session.id, method }, 'second-factor code accepted');
-    return stored;
+    return { user: stored, presentedDevice };
   }
 
   private openSecret(ciphertext: string, userId: string): string | null {
     return this.deps.secretBox?.open(ciphertext, userId) ?? null;
   }
 
-  private async beginAttempt(caller: Caller, viewer: Viewer, code: string) {
+  /** Reserves a code attempt, on the presented known device's own budgets when it has earned them. */
+  private async beginAttempt(caller: Caller, viewer: Viewer, code: string): Promise<{ attempt: CodeAttempt; presentedDevice: KnownDeviceRecord | null }> {
     try {
-      const knownDevice = await this.deviceThatCompletedSecondFactor(caller, viewer.user);
-      return await this.deps.throttle.begin({ userId: viewer.user.id, sessionId: viewer.session.id, knownDeviceId: knownDevice?.id ?? null });
+      const { user, session } = viewer;
+      // Without a second factor there is no code to check, and no budget a device could have earned.
+      const presentedDevice = user.secondFactor ? await this.deps.devices.recognise(caller.presentedDevice, user.id) : null;
+      const ownBudget = presentedDevice && completedSecondFactor(presentedDevice, user) ? presentedDevice.id : null;
+      const attempt = await this.deps.throttle.begin({ userId: user.id, sessionId: session.id, knownDeviceId: ownBudget });
+      return { attempt, presentedDevice };
     } catch (error) {
       if (error instanceof AppError && error.code === ErrorCode.RATE_LIMITED) this.counted(codeMethod(code), 'throttled');
       throw error;
     }
-  }
-
-  /**
-   * The known device the caller presented, if it has completed a sign-in with the account's
-   * current second factor since it was turned on (devices become known, or are seen again,
-   * only when a sign-in completes): its code attempts have a budget of their own. A device
-   * known from before the factor was turned on proved only a password, and gets none.
-   */
-  private async deviceThatCompletedSecondFactor(caller: Caller, user: UserRecord): Promise<KnownDeviceRecord | null> {
-    if (!user.secondFactor || caller.presentedDevice === null) return null;
-    const device = await this.deps.devices.recognise(caller.presentedDevice, user.id);
-    return device && device.lastUsedAt.getTime() > user.secondFactor.enabledAt.getTime() ? device : null;
   }
 
   private counted(method: SecondFactorMethod, result: 'ok' | 'failed' | 'throttled'): void {
@@ -279,4 +270,14 @@ export class TwoFactorService {
   private event(viewer: Viewer, kind: AccountEventKind): AccountEvent {
     return { kind, sessionId: viewer.session.id, at: this.deps.clock.now() };
   }
+}
+
+/**
+ * Whether a known device has completed a sign-in with the user's current second factor since
+ * it was turned on (devices become known, or are seen again, only when a sign-in completes):
+ * its code attempts then have budgets of their own. A device known from before the factor
+ * was turned on proved only a password, and gets none.
+ */
+function completedSecondFactor(device: KnownDeviceRecord, user: UserRecord): boolean {
+  return user.secondFactor !== null && device.lastUsedAt.getTime() > user.secondFactor.enabledAt.getTime();
 }
