@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import { splitRequestUrl } from '../shared/request-url';
 import type { GraphQLContext } from './context';
 
 /** A middleware that needs nothing of Express: it runs on the plain request and response too. */
@@ -36,9 +37,8 @@ export function createGraphQLHttp(options: GraphQLHttpOptions) {
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const url = req.url ?? '';
-    const query = url.indexOf('?');
-    const request: HTTPGraphQLRequest = { method: (req.method ?? 'GET').toUpperCase(), headers, search: query === -1 ? '' : url.slice(query), body };
+    const { search } = splitRequestUrl(req.url ?? '');
+    const request: HTTPGraphQLRequest = { method: (req.method ?? 'GET').toUpperCase(), headers, search, body };
     const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: () => context(req, res) });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
@@ -53,9 +53,7 @@ export function createGraphQLHttp(options: GraphQLHttpOptions) {
   /** A POST whose body this door can read as Express' JSON parser would: JSON in UTF-8, not compressed. */
   function servesDirectly(req: IncomingMessage): boolean {
     if (req.method !== 'POST') return false;
-    const url = req.url ?? '';
-    const query = url.indexOf('?');
-    if (!GRAPHQL_PATH.test(query === -1 ? url : url.slice(0, query))) return false;
+    if (!GRAPHQL_PATH.test(splitRequestUrl(req.url ?? '').path)) return false;
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return false;
     const [type, ...parameters] = (req.headers['content-type'] ?? '').split(';');

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { splitRequestUrl } from '../shared/request-url';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 /**
@@ -59,7 +60,7 @@ export function requestContextMiddleware(base: Logger, observer: RequestObserver
     const requestId = acceptedRequestId(typeof incoming === 'string' ? incoming : undefined);
     const startedAt = performance.now();
     // Read now: mounted routers rewrite req.url while they handle the request.
-    const route = routeLabel(pathOf(req.url ?? '/'));
+    const route = routeLabel(splitRequestUrl(req.url ?? '/').path);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     // 'close' also comes when the client went away before the response was finished.
     res.once('close', () => {
@@ -84,11 +85,6 @@ export function requestContextMiddleware(base: Logger, observer: RequestObserver
 }
 
 const KNOWN_ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
-
-function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
 
 /** A bounded set of labels: the known routes, GraphiQL's assets as one, everything else as one. */
 function routeLabel(path: string): string {
