@@ -42,8 +42,7 @@ import { UserService } from './user/user.service';
 import { createMailer, createMailTemplates, type Mailer } from './mail';
 
 export const GRAPHQL_PATH = '/graphql';
-/** Larger JSON bodies are refused with 413 before any parsing work. */
-export const MAX_REQUEST_BODY = '100kb';
+/** Larger JSON bodies are refused with 413 before any parsing work (by both doors to /graphql). */
 const MAX_REQUEST_BODY_BYTES = 100 * 1024;
 
 export interface AppDependencies {
@@ -204,7 +203,7 @@ export async function createApp(config: Config, dependencies: AppDependencies): 
   if (config.http.graphiqlEnabled) installGraphiQL(graphql, GRAPHQL_PATH);
   graphql.post(GRAPHQL_PATH, requireJsonBody);
   // GET queries, and the POSTs the direct door leaves to Express (compressed, another charset).
-  graphql.use(GRAPHQL_PATH, express.json({ limit: MAX_REQUEST_BODY }), (req, res, next) => {
+  graphql.use(GRAPHQL_PATH, express.json({ limit: MAX_REQUEST_BODY_BYTES }), (req, res, next) => {
     graphqlHttp.execute(req, res, req.body).catch(next);
   });
   app.use(graphql);
@@ -312,7 +311,7 @@ function errorBody(message: string, code: string) {
 /** A body the server would not read (the body parser's error types), as JSON. */
 function refusalBody(type: string | undefined) {
   const message =
-    type === 'entity.too.large' ? `Request body is larger than ${MAX_REQUEST_BODY}.` : type === 'entity.parse.failed' ? 'Request body is not valid JSON.' : 'Bad request.';
+    type === 'entity.too.large' ? `Request body is larger than ${MAX_REQUEST_BODY_BYTES / 1024}kb.` : type === 'entity.parse.failed' ? 'Request body is not valid JSON.' : 'Bad request.';
   return errorBody(message, 'BAD_REQUEST');
 }
 
