@@ -30,6 +30,11 @@ export class RedisKeyspace {
     return key.slice(`${this.prefix}{u:`.length, -'}:sessions'.length);
   }
 
+  /** Earlier versions kept each session in a key of its own: this plus the session id (read only to move them). */
+  oldLayoutSessionKeyPrefix(userId: string): string {
+    return `${this.prefix}{u:${userId}}:s:`;
+  }
+
   /** Set once every user's sessions are in the current layout (see session-layout-migration.ts). */
   sessionLayoutMarker(): string {
     return `${this.prefix}layout:sessions`;

@@ -66,7 +66,7 @@ export async function migrateSessionLayout(redis: RedisClient, keys: RedisKeyspa
         const userId = keys.userIdOfSessions(key);
         const now = clock.now().getTime();
         const moved = await callStore(() =>
-          runScript(MOVE_USER_SESSIONS, [keys.sessions(userId), keys.sessionEvents(userId)], [`${keys.prefix}{u:${userId}}:s:`, now, ...sessionEventArguments(now)]),
+          runScript(MOVE_USER_SESSIONS, [keys.sessions(userId), keys.sessionEvents(userId)], [keys.oldLayoutSessionKeyPrefix(userId), now, ...sessionEventArguments(now)]),
         );
         users++;
         sessions += moved as number;

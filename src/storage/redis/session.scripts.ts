@@ -40,12 +40,6 @@ local function record_session_end(events, at, id, reason, actor)
   recorded_events = recorded_events + 1
 end
 
-local function record_expired(events, ids_and_scores)
-  for i = 1, #ids_and_scores, 2 do
-    record_session_end(events, ids_and_scores[i + 1], ids_and_scores[i], EXPIRED, '')
-  end
-end
-
 local function finish_session_events(events, cutoff, expire_at, max_events)
   if recorded_events == 0 then return end
   redis.call('ZREMRANGEBYSCORE', events, '-inf', '(' .. cutoff)
