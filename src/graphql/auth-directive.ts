@@ -84,16 +84,13 @@ export function applyAuthDirectives(schema: GraphQLSchema, policy: AuthPolicy): 
       return {
         ...field,
         resolve: (parent, args, context: GraphQLContext, info) => {
-          // Known once an earlier field asked: decided now, so that the field stays synchronous.
-          const known = context.caller.knownViewer();
-          if (known !== undefined) {
-            enforce(rule, parent, known, policy.clock);
-            return resolve(parent, args, context, info);
-          }
-          return context.caller.viewer().then((viewer) => {
+          const decide = (viewer: Viewer | null) => {
             enforce(rule, parent, viewer, policy.clock);
             return resolve(parent, args, context, info);
-          });
+          };
+          // Known once an earlier field asked: decided now, so that the field stays synchronous.
+          const known = context.caller.knownViewer();
+          return known !== undefined ? decide(known) : context.caller.viewer().then(decide);
         },
       };
     },
